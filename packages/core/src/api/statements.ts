@@ -1,0 +1,112 @@
+/**
+ * SQL text for the data API. Every value is a `?` parameter; identifiers come from the schema
+ * contract only.
+ */
+import type { EntityDef } from '../entities/entities.js';
+import { filterToSql, orderByToSql, quoteIdent, type Filter, type OrderTerm } from '../filters/filters.js';
+import { encodeValue, type Dialect, type Row } from '../schema/codec.js';
+import type { TimeZoneMode } from '../schema/datetime.js';
+
+export interface Statement {
+  readonly sql: string;
+  readonly params: unknown[];
+}
+
+/** Largest number of bound parameters one statement may carry. */
+export const MAX_PARAMS: Readonly<Record<Dialect, number>> = { sqlite: 32_766, postgresql: 65_535 };
+
+/** Builds statements for one database: dialect, schema and time-zone mode fixed. */
+export class StatementBuilder {
+  private readonly columnLists = new Map<EntityDef, string>();
+
+  constructor(
+    readonly dialect: Dialect,
+    readonly zone: TimeZoneMode,
+    private readonly schema: string | undefined,
+  ) {}
+
+  table(def: EntityDef): string {
+    return this.schema ? `${quoteIdent(this.schema)}.${quoteIdent(def.table.table)}` : quoteIdent(def.table.table);
+  }
+
+  /** The explicit column list: columns another program added to the table are not read. */
+  columns(def: EntityDef): string {
+    let list = this.columnLists.get(def);
+    if (list === undefined) {
+      list = def.columnNames.map(quoteIdent).join(', ');
+      this.columnLists.set(def, list);
+    }
+    return list;
+  }
+
+  select(def: EntityDef, filter: Filter, orderBy: readonly OrderTerm[], limit: number | undefined, forUpdate = false): Statement {
+    const where = filterToSql(filter, this);
+    let sql = `SELECT ${this.columns(def)} FROM ${this.table(def)} WHERE ${where.sql}${orderByToSql(orderBy, this.dialect)}`;
+    if (limit !== undefined) {
+      sql += ' LIMIT ?';
+      where.params.push(limit);
+    }
+    if (forUpdate && this.dialect === 'postgresql') sql += ' FOR UPDATE';
+    return { sql, params: where.params };
+  }
+
+  count(def: EntityDef, filter: Filter): Statement {
+    const where = filterToSql(filter, this);
+    return { sql: `SELECT count(${quoteIdent(def.primaryKey)}) AS n FROM ${this.table(def)} WHERE ${where.sql}`, params: where.params };
+  }
+
+  /** Multi-row INSERT ... RETURNING, split into chunks under the parameter limit. */
+  insert(def: EntityDef, rows: readonly Row[]): Statement[] {
+    const out: Statement[] = [];
+    // Rows with and without an explicit primary key have different column lists.
+    const groups = new Map<string, { cols: string[]; rows: Row[] }>();
+    for (const row of rows) {
+      const cols = def.columnNames.filter((c) => c in row);
+      const key = cols.join(',');
+      const g = groups.get(key) ?? { cols, rows: [] };
+      g.rows.push(row);
+      groups.set(key, g);
+    }
+    for (const { cols, rows: groupRows } of groups.values()) {
+      const perChunk = Math.max(1, Math.floor(MAX_PARAMS[this.dialect] / cols.length));
+      const tuple = `(${cols.map(() => '?').join(', ')})`;
+      for (let i = 0; i < groupRows.length; i += perChunk) {
+        const chunk = groupRows.slice(i, i + perChunk);
+        const params: unknown[] = [];
+        for (const row of chunk) for (const c of cols) params.push(this.encode(def, c, row[c]));
+        out.push({
+          sql: `INSERT INTO ${this.table(def)} (${cols.map(quoteIdent).join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} RETURNING ${this.columns(def)}`,
+          params,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** UPDATE of the rows with these primary keys, returning them. */
+  updateByKeys(def: EntityDef, keys: readonly unknown[], data: Row): Statement[] {
+    const cols = Object.keys(data);
+    const set = cols.map((c) => `${quoteIdent(c)} = ?`).join(', ');
+    const setParams = cols.map((c) => this.encode(def, c, data[c]));
+    const perChunk = Math.max(1, MAX_PARAMS[this.dialect] - cols.length);
+    const out: Statement[] = [];
+    for (let i = 0; i < keys.length; i += perChunk) {
+      const chunk = keys.slice(i, i + perChunk);
+      out.push({
+        sql: `UPDATE ${this.table(def)} SET ${set} WHERE ${quoteIdent(def.primaryKey)} IN (${chunk.map(() => '?').join(', ')}) RETURNING ${this.columns(def)}`,
+        params: [...setParams, ...chunk],
+      });
+    }
+    return out;
+  }
+
+  delete(def: EntityDef, filter: Filter): Statement {
+    const where = filterToSql(filter, this);
+    return { sql: `DELETE FROM ${this.table(def)} WHERE ${where.sql} RETURNING ${this.columns(def)}`, params: where.params };
+  }
+
+  private encode(def: EntityDef, column: string, value: unknown): unknown {
+    const col = def.columns.get(column);
+    return col ? encodeValue(col.kind, value, this.dialect, this.zone) : value;
+  }
+}

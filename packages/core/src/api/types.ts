@@ -1,0 +1,76 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { ResolvedConfig } from '../config/config.js';
+import type { EntityRef, RowOf } from '../entities/entities.js';
+import type { FilterInput } from '../filters/filters.js';
+import type { Pipeline } from '../pipeline/plugin.js';
+import type { Row } from '../schema/codec.js';
+
+/** Per-call options that plugins read, e.g. `{ cache: false }` to bypass the cache. */
+export interface CallOptions {
+  /** Set false to bypass the cache plugin for this call. */
+  readonly cache?: boolean;
+  /** Set 'high' to make the batch plugin flush this write at once. */
+  readonly priority?: 'normal' | 'high';
+  readonly [option: string]: unknown;
+}
+
+/** Options of a read. */
+export interface GetOptions extends CallOptions {
+  /** `{ column: value | null | { $gt, $gte, $lt, $lte, $ne, $in, $nin } }`, ANDed. */
+  readonly filters?: FilterInput;
+  /** `'-time'` (descending) or a list like `['chat_id', '-time']`. */
+  readonly orderBy?: string | readonly string[];
+  /** At most this many rows; 0 or undefined means no limit. */
+  readonly limit?: number;
+  /** Return the first row or null instead of a list. */
+  readonly single?: boolean;
+}
+
+/** `db.query()`'s options: a read or write selected by `type`. */
+export interface QueryOptions extends GetOptions {
+  readonly type: 'get' | 'create' | 'update' | 'delete' | 'count';
+  /** The row to create, or the columns to update. */
+  readonly data?: Row;
+}
+
+/** `db.save()`'s options: the column identifying the row to update. */
+export interface SaveOptions extends CallOptions {
+  readonly keyField?: string;
+  readonly keyValue?: unknown;
+}
+
+/** A session's EntityManager: MikroORM's SQL EntityManager, in a transaction. */
+export type SessionEntityManager = SqlEntityManager;
+
+/**
+ * A botdb database: the data API, sessions, and the pipeline plugins tap.
+ * Rows cross the API as plain objects keyed by column name.
+ */
+export interface Database {
+  readonly config: ResolvedConfig;
+  readonly pipeline: Pipeline;
+  /** The MikroORM instance (for metadata or tooling; use `session()` for units of work). */
+  readonly orm: MikroORM;
+
+  get<E extends EntityRef>(entity: E, options: GetOptions & { single: true }): Promise<RowOf<E> | null>;
+  get<E extends EntityRef>(entity: E, options?: GetOptions): Promise<RowOf<E>[]>;
+  count(entity: EntityRef, filters?: FilterInput, options?: CallOptions): Promise<number>;
+  create<E extends EntityRef>(entity: E, data: Partial<RowOf<E>>, options?: CallOptions): Promise<RowOf<E>>;
+  createMany<E extends EntityRef>(entity: E, rows: readonly Partial<RowOf<E>>[], options?: CallOptions): Promise<RowOf<E>[]>;
+  /** Updates every row matching `filters` (pass `{}` for all); returns how many. */
+  update<E extends EntityRef>(entity: E, filters: FilterInput, data: Partial<RowOf<E>>, options?: CallOptions): Promise<number>;
+  /** Deletes every row matching `filters` (pass `{}` for all); returns how many. */
+  delete(entity: EntityRef, filters: FilterInput, options?: CallOptions): Promise<number>;
+  /** Updates the first row whose `keyField` equals `keyValue`, else inserts `data`; returns the row. */
+  save<E extends EntityRef>(entity: E, data: Partial<RowOf<E>>, options?: SaveOptions): Promise<RowOf<E>>;
+  query(entity: EntityRef, options: QueryOptions): Promise<Row[] | Row | number | null>;
+  /**
+   * Runs `fn` with a fresh EntityManager in a transaction: commits when it returns, rolls back
+   * when it throws. Data API calls made inside `fn` join the same transaction. Nested calls use
+   * savepoints.
+   */
+  session<T>(fn: (em: SessionEntityManager) => Promise<T>): Promise<T>;
+  /** Drains plugins, then closes the connections. Idempotent. */
+  close(): Promise<void>;
+}

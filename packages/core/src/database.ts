@@ -1,0 +1,330 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Knex, SqlEntityManager } from '@mikro-orm/knex';
+import { resolveConfig, type BotDbConfig, type ResolvedConfig } from './config/config.js';
+import { resolveEntity, type EntityDef, type EntityRef } from './entities/entities.js';
+import { BotDbError } from './errors.js';
+import { normalizeFilter, normalizeOrderBy, type Filter, type FilterInput, type OrderTerm } from './filters/filters.js';
+import type { CommitContext, ReadContext, ReadResult, RowChange, WriteContext, WriteResult } from './pipeline/hooks.js';
+import { applyPlugins, Pipeline } from './pipeline/plugin.js';
+import { decodeValue, type Row } from './schema/codec.js';
+import { syncSchema, type SyncReport } from './schema/sync.js';
+import { prepareInsert, prepareLimit, prepareUpdate } from './api/rows.js';
+import { StatementBuilder, type Statement } from './api/statements.js';
+import type { CallOptions, Database, GetOptions, QueryOptions, SaveOptions, SessionEntityManager } from './api/types.js';
+import { connect } from './engine/connect.js';
+import { bindTracker, ChangeTracker, type Scope } from './engine/tracking.js';
+
+/** A runner: the pooled knex client or a transaction. */
+type Runner = Knex | Knex.Transaction;
+
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
+/**
+ * Opens a database: connects, syncs the schema, applies the plugins and runs their `init`.
+ *
+ * @example
+ * const db = await createDatabase({ url: 'sqlite:data/bot.db' });
+ * const stream = await db.get(ChatStreams, { filters: { stream_id }, single: true });
+ */
+export async function createDatabase(config?: BotDbConfig): Promise<Database> {
+  const db = new BotDatabase(resolveConfig(config));
+  await db.start();
+  return db;
+}
+
+class BotDatabase implements Database {
+  readonly pipeline: Pipeline;
+  private ormInstance: MikroORM | undefined;
+  private knex!: Knex;
+  private readonly statements: StatementBuilder;
+  private readonly tracker: ChangeTracker;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  /** What schema sync did at start. */
+  syncReport: SyncReport | undefined;
+
+  constructor(readonly config: ResolvedConfig) {
+    this.pipeline = new Pipeline(this);
+    this.statements = new StatementBuilder(config.dialect, config.timeZone, config.dialect === 'postgresql' ? config.postgresql.schema : undefined);
+    this.tracker = new ChangeTracker((changes) => this.publish(changes), config.timeZone);
+  }
+
+  get orm(): MikroORM {
+    if (!this.ormInstance) throw BotDbError.closed();
+    return this.ormInstance;
+  }
+
+  async start(): Promise<void> {
+    applyPlugins(this.pipeline, this.config.plugins);
+    this.ormInstance = await connect(this.config, this.tracker);
+    bindTracker(this.ormInstance.config, this.tracker);
+    this.knex = (this.ormInstance.em as SqlEntityManager).getKnex();
+    try {
+      if (this.config.syncSchema) {
+        this.syncReport = await syncSchema(this.knex, this.config.dialect, this.config.dialect === 'postgresql' ? this.config.postgresql.schema : undefined);
+        for (const w of this.syncReport.warnings) this.config.warn(w);
+      }
+      await this.pipeline.hooks.init.promise(this);
+    } catch (e) {
+      await this.ormInstance.close(true);
+      this.closed = true;
+      throw e instanceof BotDbError ? e : new BotDbError('BOTDB_ERR_SCHEMA', `Schema sync failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  get<E extends EntityRef>(entity: E, options: GetOptions & { single: true }): Promise<never>;
+  get<E extends EntityRef>(entity: E, options?: GetOptions): Promise<never[]>;
+  async get(entity: EntityRef, options: GetOptions = NO_OPTIONS): Promise<Row[] | Row | null> {
+    this.assertOpen();
+    const def = resolveEntity(entity);
+    const single = options.single === true;
+    const ctx = this.readContext(def, 'get', normalizeFilter(def, options.filters), normalizeOrderBy(def, options.orderBy), single ? 1 : prepareLimit(options.limit), single, options);
+    const rows = (await this.read(ctx)) as readonly Row[];
+    return single ? (rows[0] ?? null) : (rows as Row[]);
+  }
+
+  async count(entity: EntityRef, filters?: FilterInput, options: CallOptions = NO_OPTIONS): Promise<number> {
+    this.assertOpen();
+    const def = resolveEntity(entity);
+    return (await this.read(this.readContext(def, 'count', normalizeFilter(def, filters), [], undefined, false, options))) as number;
+  }
+
+  private readContext(def: EntityDef, kind: 'get' | 'count', filter: Filter, orderBy: readonly OrderTerm[], limit: number | undefined, single: boolean, options: CallOptions): ReadContext {
+    return { db: this, entity: def, kind, filter, orderBy, limit, single, options };
+  }
+
+  private async read(ctx: ReadContext): Promise<readonly Row[] | number> {
+    const scope = this.tracker.als.getStore();
+    // Inside a session the read sees the session's own uncommitted writes; plugins stay out.
+    if (scope) {
+      await scope.em.flush();
+      return this.readFrom(scope.trx as Runner, ctx);
+    }
+    const hooks = this.pipeline.hooks;
+    let result: ReadResult | undefined;
+    if (hooks.read.taps.length > 0) result = await hooks.read.promise(ctx);
+    if (result === undefined) result = { value: await this.readFrom(this.knex, ctx), source: 'db' };
+    if (hooks.afterRead.taps.length > 0) hooks.afterRead.call(ctx, result);
+    return result.value;
+  }
+
+  private async readFrom(runner: Runner, ctx: ReadContext): Promise<readonly Row[] | number> {
+    if (ctx.kind === 'count') {
+      const rows = await this.run(runner, this.statements.count(ctx.entity, ctx.filter));
+      return Number(rows[0]?.n ?? 0);
+    }
+    return this.decode(ctx.entity, await this.run(runner, this.statements.select(ctx.entity, ctx.filter, ctx.orderBy, ctx.limit)));
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  async create(entity: EntityRef, data: Row, options: CallOptions = NO_OPTIONS): Promise<never> {
+    const rows = await this.createMany(entity, [data], options);
+    return rows[0] as never;
+  }
+
+  async createMany(entity: EntityRef, rows: readonly Row[], options: CallOptions = NO_OPTIONS): Promise<never[]> {
+    this.assertOpen();
+    const def = resolveEntity(entity);
+    if (!Array.isArray(rows)) throw BotDbError.badQuery(`createMany(${def.name}, rows) takes an array of rows.`);
+    const now = new Date();
+    const prepared = rows.map((r) => prepareInsert(def, r, now));
+    if (prepared.length === 0) return [];
+    const res = await this.write({ db: this, entity: def, options, kind: 'create', rows: prepared }, async (tx, changes) => {
+      const inserted = await this.insertRows(tx, def, prepared, changes);
+      return { rows: inserted };
+    });
+    return (res.rows ?? []) as never[];
+  }
+
+  async update(entity: EntityRef, filters: FilterInput, data: Row, options: CallOptions = NO_OPTIONS): Promise<number> {
+    this.assertOpen();
+    const def = resolveEntity(entity);
+    const filter = this.requiredFilter(def, filters, 'update');
+    const prepared = prepareUpdate(def, data);
+    const res = await this.write({ db: this, entity: def, options, kind: 'update', filter, data: prepared }, async (tx, changes) => {
+      const before = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], undefined, true)));
+      await this.updateRows(tx, def, before, prepared, changes);
+      return { count: before.length };
+    });
+    return res.count ?? 0;
+  }
+
+  async delete(entity: EntityRef, filters: FilterInput, options: CallOptions = NO_OPTIONS): Promise<number> {
+    this.assertOpen();
+    const def = resolveEntity(entity);
+    const filter = this.requiredFilter(def, filters, 'delete');
+    const res = await this.write({ db: this, entity: def, options, kind: 'delete', filter }, async (tx, changes) => {
+      const before = this.decode(def, await this.run(tx, this.statements.delete(def, filter)));
+      for (const b of before) changes.push({ entity: def, kind: 'delete', key: b[def.primaryKey] as number, before: b });
+      return { count: before.length };
+    });
+    return res.count ?? 0;
+  }
+
+  async save(entity: EntityRef, data: Row, options: SaveOptions = NO_OPTIONS): Promise<never> {
+    this.assertOpen();
+    const def = resolveEntity(entity);
+    const { keyField, keyValue } = options;
+    const keyed = keyField !== undefined && keyValue !== undefined && keyValue !== null;
+    if (keyed && !def.columns.has(keyField)) throw BotDbError.unknownField(def.table.table, keyField, def.columnNames);
+    const filter = keyed ? normalizeFilter(def, { [keyField]: keyValue }) : [];
+    // Validate both shapes up front: a bad row fails the same way whichever branch runs.
+    const insertRow = prepareInsert(def, data);
+    const updateData = Object.keys(data).length > 0 ? prepareUpdate(def, data) : undefined;
+    const ctx: WriteContext = { db: this, entity: def, options, kind: 'save', keyField: keyField ?? '', keyValue, data: insertRow };
+    const res = await this.write(ctx, async (tx, changes) => {
+      if (keyed) {
+        const found = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], 1, true)));
+        if (found.length > 0) {
+          if (!updateData) return { rows: found };
+          return { rows: await this.updateRows(tx, def, found, updateData, changes) };
+        }
+      }
+      return { rows: await this.insertRows(tx, def, [insertRow], changes) };
+    });
+    return res.rows?.[0] as never;
+  }
+
+  async query(entity: EntityRef, options: QueryOptions): Promise<Row[] | Row | number | null> {
+    if (typeof options !== 'object' || options === null) throw BotDbError.badQuery('query() takes an options object with a type.');
+    const { type, data, filters } = options;
+    switch (type) {
+      case 'get':
+        return this.get(entity, options);
+      case 'count':
+        return this.count(entity, filters, options);
+      case 'create':
+        if (data === undefined) throw BotDbError.badQuery('query({ type: "create" }) needs data.');
+        return this.create(entity, data, options);
+      case 'update':
+        if (data === undefined) throw BotDbError.badQuery('query({ type: "update" }) needs data.');
+        return this.update(entity, filters ?? {}, data, options);
+      case 'delete':
+        return this.delete(entity, filters ?? {}, options);
+      default:
+        throw BotDbError.badQuery(`Unknown query type ${JSON.stringify(type)}: use get, create, update, delete or count.`);
+    }
+  }
+
+  private requiredFilter(def: EntityDef, filters: unknown, op: string): Filter {
+    if (filters === undefined || filters === null) {
+      throw BotDbError.badQuery(`${op}(${def.name}) needs filters; pass {} to ${op} every row.`);
+    }
+    return normalizeFilter(def, filters as FilterInput);
+  }
+
+  /**
+   * Runs a write: on the open session's transaction if there is one; otherwise offered to the
+   * `write` hook, then run in its own transaction whose changes are published after commit.
+   */
+  private async write(ctx: WriteContext, body: (tx: Runner, changes: RowChange[]) => Promise<WriteResult>): Promise<WriteResult> {
+    const scope = this.tracker.als.getStore();
+    if (scope) {
+      // Pending unit-of-work changes go first, so the write sees (and orders after) them.
+      await scope.em.flush();
+      return body(scope.trx as Runner, scope.changes);
+    }
+    const hooks = this.pipeline.hooks;
+    if (hooks.write.taps.length > 0) {
+      const taken = await hooks.write.promise(ctx);
+      if (taken !== undefined) return taken;
+    }
+    const changes: RowChange[] = [];
+    let result: WriteResult;
+    try {
+      result = await this.knex.transaction((trx) => body(trx, changes));
+    } catch (e) {
+      throw BotDbError.fromDriver(`${ctx.kind} ${ctx.entity.table.table}`, e);
+    }
+    await this.publish(changes);
+    return result;
+  }
+
+  private async insertRows(tx: Runner, def: EntityDef, rows: readonly Row[], changes: RowChange[]): Promise<Row[]> {
+    const out: Row[] = [];
+    for (const st of this.statements.insert(def, rows)) out.push(...this.decode(def, await this.run(tx, st)));
+    for (const after of out) changes.push({ entity: def, kind: 'insert', key: after[def.primaryKey] as number, after });
+    return out;
+  }
+
+  private async updateRows(tx: Runner, def: EntityDef, before: readonly Row[], data: Row, changes: RowChange[]): Promise<Row[]> {
+    if (before.length === 0) return [];
+    const pk = def.primaryKey;
+    const after: Row[] = [];
+    for (const st of this.statements.updateByKeys(def, before.map((r) => r[pk]), data)) after.push(...this.decode(def, await this.run(tx, st)));
+    const byKey = new Map(after.map((r) => [r[pk], r]));
+    for (const b of before) changes.push({ entity: def, kind: 'update', key: b[pk] as number, before: b, after: byKey.get(b[pk]) });
+    return before.map((b) => byKey.get(b[pk]) ?? b);
+  }
+
+  /** Fires `committed` with the changes of one committed transaction. */
+  private async publish(changes: readonly RowChange[]): Promise<void> {
+    if (changes.length === 0 || this.pipeline.hooks.committed.taps.length === 0) return;
+    const ctx: CommitContext = { db: this, changes: Object.freeze([...changes]) };
+    await this.pipeline.hooks.committed.promise(ctx);
+  }
+
+  // ---- sessions ----------------------------------------------------------------------------
+
+  async session<T>(fn: (em: SessionEntityManager) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (typeof fn !== 'function') throw BotDbError.badQuery('session() takes an async function (em) => { ... }.');
+    const parent = this.tracker.als.getStore();
+    const base = parent ? parent.em : (this.orm.em.fork() as SqlEntityManager);
+    // The scope wraps the whole transactional() call so that MikroORM's closing flush, which
+    // runs after fn returns, is still recorded in this session.
+    const scope: { trx: object; em: SqlEntityManager; changes: RowChange[] } = { trx: {}, em: base, changes: [] };
+    const result = await this.tracker.als.run(scope as Scope, () =>
+      base.transactional(async (em) => {
+        scope.trx = em.getTransactionContext() as object;
+        scope.em = em;
+        return fn(em);
+      }),
+    );
+    if (parent) parent.changes.push(...scope.changes);
+    else await this.publish(scope.changes);
+    return result;
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  private async run(runner: Runner, st: Statement): Promise<Record<string, unknown>[]> {
+    let res: unknown;
+    try {
+      res = await runner.raw(st.sql, st.params as Knex.RawBinding[]);
+    } catch (e) {
+      throw BotDbError.fromDriver(st.sql, e);
+    }
+    return Array.isArray(res) ? (res as Record<string, unknown>[]) : ((res as { rows?: Record<string, unknown>[] }).rows ?? []);
+  }
+
+  private decode(def: EntityDef, raw: readonly Record<string, unknown>[]): Row[] {
+    const zone = this.config.timeZone;
+    const cols = def.table.columns;
+    return raw.map((r) => {
+      const row: Row = {};
+      for (const c of cols) row[c.name] = decodeValue(c.kind, r[c.name], zone);
+      return row;
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw BotDbError.closed();
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      try {
+        if (!this.closed) await this.pipeline.hooks.close.promise(this);
+      } finally {
+        this.closed = true;
+        await this.ormInstance?.close(true);
+      }
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Builds the MikroORM instance for a resolved config: the driver, per-connection settings
+ * (SQLite pragmas, PostgreSQL statement timeout), botdb's entities, EntityManager and
+ * change-tracking subscriber.
+ */
+import { MikroORM, type Options } from '@mikro-orm/core';
+import type { ResolvedConfig } from '../config/config.js';
+import { entityDefs } from '../entities/entities.js';
+import { BotDbError, ErrorCode } from '../errors.js';
+import { BotDbEntityManager, type ChangeTracker } from './tracking.js';
+
+type Done = (err: Error | null, conn: unknown) => void;
+
+function sqlitePragmas(config: ResolvedConfig): string[] {
+  return [
+    `PRAGMA journal_mode = ${config.sqlite.journalMode}`,
+    `PRAGMA synchronous = ${config.sqlite.synchronous}`,
+    `PRAGMA busy_timeout = ${config.sqlite.busyTimeoutMs}`,
+    'PRAGMA foreign_keys = ON',
+  ];
+}
+
+/** Runs on every new pooled connection, so settings hold for all of them, not just the first. */
+function afterCreate(config: ResolvedConfig) {
+  if (config.dialect === 'postgresql') {
+    const sql = `SET statement_timeout = ${config.postgresql.statementTimeoutMs}`;
+    return (conn: { query: (sql: string, cb: (e: Error | null) => void) => void }, done: Done) => conn.query(sql, (e) => done(e, conn));
+  }
+  const pragmas = sqlitePragmas(config);
+  if (config.sqlite.driver === 'better-sqlite3') {
+    return (conn: { exec: (sql: string) => void }, done: Done) => {
+      try {
+        for (const p of pragmas) conn.exec(p);
+        done(null, conn);
+      } catch (e) {
+        done(e as Error, conn);
+      }
+    };
+  }
+  return (conn: { exec: (sql: string, cb: (e: Error | null) => void) => void }, done: Done) => conn.exec(`${pragmas.join('; ')};`, (e) => done(e, conn));
+}
+
+async function driverFor(config: ResolvedConfig): Promise<Options['driver']> {
+  if (config.dialect === 'postgresql') return (await import('@mikro-orm/postgresql')).PostgreSqlDriver;
+  if (config.sqlite.driver === 'sqlite3') return (await import('@mikro-orm/sqlite')).SqliteDriver;
+  return (await import('@mikro-orm/better-sqlite')).BetterSqliteDriver;
+}
+
+/** Starts MikroORM for botdb. Connection failures become `BOTDB_ERR_CONNECTION`. */
+export async function connect(config: ResolvedConfig, tracker: ChangeTracker): Promise<MikroORM> {
+  const pg = config.dialect === 'postgresql';
+  const options: Options = {
+    driver: await driverFor(config),
+    ...(pg ? { clientUrl: config.url, schema: config.postgresql.schema } : { dbName: config.url }),
+    entities: entityDefs().map((d) => d.schema),
+    // The subclass keeps every signature; TypeScript cannot relate its generic overrides.
+    entityManager: BotDbEntityManager as unknown as NonNullable<Options["entityManager"]>,
+    subscribers: [tracker],
+    forceUtcTimezone: config.timeZone === 'utc',
+    pool: { ...(pg ? { min: 0, max: config.postgresql.poolSize } : {}), afterCreate: afterCreate(config) } as Options['pool'],
+    debug: config.debug,
+    allowGlobalContext: false,
+    ensureDatabase: false,
+    discovery: { warnWhenNoEntities: false },
+  };
+  let orm: MikroORM;
+  try {
+    orm = await MikroORM.init(options);
+  } catch (e) {
+    throw new BotDbError(ErrorCode.CONNECTION, `Could not open the database (${redact(config.url)}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  // Fail at start, not at the first query: MikroORM connects lazily on some drivers.
+  const check = await orm.em.getConnection().checkConnection();
+  if (!check.ok) {
+    await orm.close(true);
+    throw new BotDbError(ErrorCode.CONNECTION, `Could not connect to the database (${redact(config.url)}): ${check.reason}`, { cause: check.error });
+  }
+  return orm;
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

@@ -1,0 +1,244 @@
+/**
+ * The filter dialect, owned in one place: `{ field: value | null | { $gt, $gte, $lt, $lte, $ne,
+ * $in, $nin } }`, all conditions ANDed. A filter is normalised once, then either translated to
+ * SQL with bound parameters (`filterToSql`) or evaluated against a row in memory
+ * (`matchesFilter`). A property test keeps the two in agreement, including SQL's three-valued
+ * logic: a comparison with NULL is never true, `$ne` and `$nin` exclude NULL rows, an empty
+ * `$in` matches nothing and an empty `$nin` everything.
+ */
+import { BotDbError } from '../errors.js';
+import { checkValue, encodeValue, type Dialect, type Row } from '../schema/codec.js';
+import { naiveMicros, type TimeZoneMode } from '../schema/datetime.js';
+import type { ColumnDef, ColumnKind } from '../schema/types.js';
+import type { EntityDef } from '../entities/entities.js';
+
+/** A filter as callers write it. */
+export type FilterInput = Readonly<Record<string, unknown>>;
+
+export type Op = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'nin' | 'isnull' | 'notnull';
+
+/** One normalised, validated condition. `value` is an array for `in`/`nin`. */
+export interface Condition {
+  readonly column: ColumnDef;
+  readonly op: Op;
+  readonly value: unknown;
+}
+
+/** A normalised filter: its conditions, ANDed. */
+export type Filter = readonly Condition[];
+
+const OPERATORS: Readonly<Record<string, Op>> = {
+  $gt: 'gt', $gte: 'gte', $lt: 'lt', $lte: 'lte', $ne: 'ne', $in: 'in', $nin: 'nin',
+};
+
+function isOperatorObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !(value instanceof Date) && !Array.isArray(value);
+}
+
+/** Validates a filter against an entity and normalises it; throws coded errors on anything unknown. */
+export function normalizeFilter(def: EntityDef, input: FilterInput | undefined | null): Filter {
+  if (input === undefined || input === null) return [];
+  if (!isOperatorObject(input)) {
+    throw BotDbError.badQuery(`filters for ${def.name} must be an object like { chat_id: "..." }, got ${Array.isArray(input) ? 'an array' : typeof input}.`);
+  }
+  const out: Condition[] = [];
+  const table = def.table.table;
+  for (const [field, spec] of Object.entries(input)) {
+    const column = def.columns.get(field);
+    if (!column) throw BotDbError.unknownField(table, field, def.columnNames);
+    if (spec === undefined) {
+      throw BotDbError.badValue(table, field, 'a value, null, or an operator object', spec);
+    }
+    if (spec === null) {
+      out.push({ column, op: 'isnull', value: null });
+      continue;
+    }
+    if (!isOperatorObject(spec)) {
+      if (Array.isArray(spec)) throw BotDbError.badValue(table, field, 'a single value (use { $in: [...] } for a list)', spec);
+      checkValue(table, column, spec, false);
+      out.push({ column, op: 'eq', value: spec });
+      continue;
+    }
+    const ops = Object.entries(spec);
+    if (ops.length === 0) throw BotDbError.badQuery(`Empty operator object on ${table}.${field}; use a value or an operator.`);
+    for (const [key, value] of ops) {
+      const op = OPERATORS[key];
+      if (op === undefined) throw BotDbError.unknownOperator(table, field, key);
+      if (op === 'in' || op === 'nin') {
+        if (!Array.isArray(value)) throw BotDbError.badValue(table, field, `an array for ${key}`, value);
+        for (const v of value) checkValue(table, column, v, true);
+        out.push({ column, op, value: Object.freeze([...value]) });
+      } else if (value === null) {
+        if (op === 'ne') out.push({ column, op: 'notnull', value: null });
+        else throw BotDbError.badValue(table, field, `a value for ${key} (null only works with equality and $ne)`, value);
+      } else {
+        checkValue(table, column, value, false);
+        out.push({ column, op, value });
+      }
+    }
+  }
+  return Object.freeze(out);
+}
+
+/** Quotes an identifier (all botdb identifiers are plain snake_case). */
+export function quoteIdent(name: string): string {
+  return `"${name}"`;
+}
+
+const SQL_OP: Readonly<Record<string, string>> = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+/** Options for translating to SQL. */
+export interface SqlOptions {
+  readonly dialect: Dialect;
+  readonly zone: TimeZoneMode;
+}
+
+/**
+ * Translates a filter to an SQL condition with `?` placeholders and the parameters to bind.
+ * Returns `1 = 1` for an empty filter. No value is ever inlined into the SQL text.
+ */
+export function filterToSql(filter: Filter, options: SqlOptions): { sql: string; params: unknown[] } {
+  if (filter.length === 0) return { sql: '1 = 1', params: [] };
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const c of filter) {
+    const col = quoteIdent(c.column.name);
+    const enc = (v: unknown) => encodeValue(c.column.kind, v, options.dialect, options.zone);
+    switch (c.op) {
+      case 'isnull':
+        parts.push(`${col} IS NULL`);
+        break;
+      case 'notnull':
+        parts.push(`${col} IS NOT NULL`);
+        break;
+      case 'in':
+      case 'nin': {
+        const list = c.value as readonly unknown[];
+        if (list.length === 0) {
+          parts.push(c.op === 'in' ? '1 = 0' : '1 = 1');
+          break;
+        }
+        parts.push(`${col} ${c.op === 'in' ? 'IN' : 'NOT IN'} (${list.map(() => '?').join(', ')})`);
+        for (const v of list) params.push(enc(v));
+        break;
+      }
+      default: {
+        // PostgreSQL compares text by the database's collation; SQLite (and the in-memory
+        // evaluator) by code point. Range comparisons on text use "C" so all three agree.
+        const collate = options.dialect === 'postgresql' && c.column.kind === 'text' && c.op !== 'eq' && c.op !== 'ne' ? ' COLLATE "C"' : '';
+        parts.push(`${col}${collate} ${SQL_OP[c.op]} ?`);
+        params.push(enc(c.value));
+      }
+    }
+  }
+  return { sql: parts.join(' AND '), params };
+}
+
+/** Compares two non-null values of a column kind the way the database orders them. */
+export function compareValues(kind: ColumnKind, a: unknown, b: unknown, zone: TimeZoneMode): number {
+  switch (kind) {
+    case 'text':
+      return compareCodePoints(String(a), String(b));
+    case 'datetime':
+      return naiveMicros(a as Date | string, zone) - naiveMicros(b as Date | string, zone);
+    case 'boolean':
+      return Number(a) - Number(b);
+    case 'bigint': {
+      const x = BigInt(a as number | bigint);
+      const y = BigInt(b as number | bigint);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    default:
+      return (a as number) - (b as number);
+  }
+}
+
+/** Code-point order, which is SQLite's BINARY collation on UTF-8 (UTF-16 `<` differs on surrogates). */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1; // a surrogate encodes a code point above every BMP unit
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Evaluates a filter against a row (values in their JS form, as the data API returns them),
+ * with SQL's semantics: only a condition that is TRUE matches; NULL never compares.
+ */
+export function matchesFilter(filter: Filter, row: Row, zone: TimeZoneMode = 'local'): boolean {
+  for (const c of filter) {
+    const v = row[c.column.name];
+    const isNull = v === null || v === undefined;
+    switch (c.op) {
+      case 'isnull':
+        if (!isNull) return false;
+        break;
+      case 'notnull':
+        if (isNull) return false;
+        break;
+      case 'in': {
+        if (isNull) return false;
+        const list = c.value as readonly unknown[];
+        if (!list.some((x) => x !== null && compareValues(c.column.kind, v, x, zone) === 0)) return false;
+        break;
+      }
+      case 'nin': {
+        const list = c.value as readonly unknown[];
+        if (list.length === 0) break;
+        if (isNull || list.includes(null)) return false;
+        if (list.some((x) => compareValues(c.column.kind, v, x, zone) === 0)) return false;
+        break;
+      }
+      default: {
+        if (isNull) return false;
+        const cmp = compareValues(c.column.kind, v, c.value, zone);
+        const ok =
+          c.op === 'eq' ? cmp === 0 : c.op === 'ne' ? cmp !== 0 : c.op === 'gt' ? cmp > 0 : c.op === 'gte' ? cmp >= 0 : c.op === 'lt' ? cmp < 0 : cmp <= 0;
+        if (!ok) return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** One ORDER BY term. */
+export interface OrderTerm {
+  readonly column: ColumnDef;
+  readonly desc: boolean;
+}
+
+/** Parses `'-time'` or `['-time', 'id']`; unknown columns throw `BOTDB_ERR_UNKNOWN_FIELD`. */
+export function normalizeOrderBy(def: EntityDef, input: string | readonly string[] | undefined | null): readonly OrderTerm[] {
+  if (input === undefined || input === null) return [];
+  const list = typeof input === 'string' ? [input] : input;
+  if (!Array.isArray(list)) throw BotDbError.badQuery(`orderBy must be a column name ("-time" for descending) or a list of them.`);
+  return Object.freeze(
+    list.map((term: unknown) => {
+      if (typeof term !== 'string' || term === '' || term === '-') throw BotDbError.badQuery(`orderBy terms must be column names, got ${JSON.stringify(term)}.`);
+      const desc = term.startsWith('-');
+      const name = desc ? term.slice(1) : term;
+      const column = def.columns.get(name);
+      if (!column) throw BotDbError.unknownField(def.table.table, name, def.columnNames);
+      return { column, desc };
+    }),
+  );
+}
+
+/** Translates ORDER BY terms; NULLs sort first ascending on both databases, as SQLite does. */
+export function orderByToSql(terms: readonly OrderTerm[], dialect: Dialect): string {
+  if (terms.length === 0) return '';
+  const sql = terms.map((t) => {
+    const collate = dialect === 'postgresql' && t.column.kind === 'text' ? ' COLLATE "C"' : '';
+    const nulls = dialect === 'postgresql' ? (t.desc ? ' NULLS LAST' : ' NULLS FIRST') : '';
+    return `${quoteIdent(t.column.name)}${collate} ${t.desc ? 'DESC' : 'ASC'}${nulls}`;
+  });
+  return ` ORDER BY ${sql.join(', ')}`;
+}

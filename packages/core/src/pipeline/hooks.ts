@@ -1,0 +1,132 @@
+/**
+ * Every hook of the pipeline, declared in this one file (webpack's `Compiler.hooks` pattern).
+ * Each hook's tapable kind is its contract. Plugins tap them by name with a stage from `Stage`.
+ *
+ * Reads and writes made inside `db.session()` run on the session's transaction and do not pass
+ * `read`/`afterRead`/`write`: a plugin must never answer from, or fill a cache with, state that
+ * may still roll back. Their changes reach `committed` when the session commits.
+ */
+import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook, type Tap } from 'tapable';
+import { BotDbError } from '../errors.js';
+import type { Database, CallOptions } from '../api/types.js';
+import type { EntityDef } from '../entities/entities.js';
+import type { Filter, OrderTerm } from '../filters/filters.js';
+import type { Row } from '../schema/codec.js';
+
+/** A read about to be answered. */
+export interface ReadContext {
+  readonly db: Database;
+  readonly entity: EntityDef;
+  readonly kind: 'get' | 'count';
+  readonly filter: Filter;
+  readonly orderBy: readonly OrderTerm[];
+  /** Row limit (`single` reads use 1). */
+  readonly limit: number | undefined;
+  readonly single: boolean;
+  /** Per-call options, e.g. `{ cache: false }`. */
+  readonly options: CallOptions;
+}
+
+/** How a read was answered: rows (for `get`) or a number (for `count`), and by which layer. */
+export interface ReadResult {
+  readonly value: readonly Row[] | number;
+  /** `db` when the database answered; plugins name their layer (`l1`, `l2`, `replica`, ...). */
+  readonly source: string;
+}
+
+interface WriteBase {
+  readonly db: Database;
+  readonly entity: EntityDef;
+  readonly options: CallOptions;
+}
+
+/** A write about to execute. Rows and data are validated and in their JS form. */
+export type WriteContext = WriteBase &
+  (
+    | { readonly kind: 'create'; readonly rows: readonly Row[] }
+    | { readonly kind: 'update'; readonly filter: Filter; readonly data: Row }
+    | { readonly kind: 'delete'; readonly filter: Filter }
+    | { readonly kind: 'save'; readonly keyField: string; readonly keyValue: unknown; readonly data: Row }
+  );
+
+/** What a write returns: created or saved rows, or the number of rows touched. */
+export interface WriteResult {
+  readonly rows?: readonly Row[];
+  readonly count?: number;
+}
+
+/**
+ * One committed row change. `before`/`after` are full rows where known. A `bulk` change says
+ * "some rows of this entity changed, which ones is unknown" (e.g. a QueryBuilder update):
+ * anything derived from that entity must be treated as changed.
+ */
+export interface RowChange {
+  readonly entity: EntityDef;
+  readonly kind: 'insert' | 'update' | 'delete' | 'bulk';
+  readonly key?: number;
+  readonly before?: Row;
+  readonly after?: Row;
+}
+
+/** Every row change of one committed transaction. */
+export interface CommitContext {
+  readonly db: Database;
+  readonly changes: readonly RowChange[];
+}
+
+/** Creates the hooks of one pipeline, frozen, with plugin errors wrapped by name. */
+export function createHooks() {
+  const hooks = {
+    /** After the ORM is up and the schema synced: start timers, connect stores. */
+    init: new AsyncSeriesHook<[Database]>(['db']),
+    /** Before a read goes to the database; the first tap that returns a result answers it. */
+    read: new AsyncSeriesBailHook<[ReadContext], ReadResult | undefined>(['ctx']),
+    /** After a read was answered, with the result and who answered. */
+    afterRead: new SyncHook<[ReadContext, ReadResult]>(['ctx', 'result']),
+    /** Before a write executes; a tap that returns a result takes the write over. */
+    write: new AsyncSeriesBailHook<[WriteContext], WriteResult | undefined>(['ctx']),
+    /** After a transaction commits, once, with every row change in it; never on rollback. */
+    committed: new AsyncSeriesHook<[CommitContext]>(['ctx']),
+    /** On close, before the ORM closes. Taps run in stage order: the batch stage drains first. */
+    close: new AsyncSeriesHook<[Database]>(['db']),
+  };
+  for (const [name, hook] of Object.entries(hooks)) hook.intercept({ register: (tap) => wrapTap(name, tap) as typeof tap });
+  return Object.freeze(hooks);
+}
+
+/** The pipeline's hooks. */
+export type Hooks = ReturnType<typeof createHooks>;
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+// Anything a tap throws is reported with the plugin and hook name (webpack's HookWebpackError).
+function wrapTap(hook: string, tap: Tap): Tap {
+  const t = tap as Tap & { fn: AnyFn; type: 'sync' | 'async' | 'promise' };
+  const fn = t.fn;
+  const wrap = (e: unknown) => BotDbError.inPlugin(t.name, hook, e);
+  if (t.type === 'promise') {
+    t.fn = (...args) => {
+      try {
+        return (fn(...args) as Promise<unknown>).then(undefined, (e: unknown) => {
+          throw wrap(e);
+        });
+      } catch (e) {
+        return Promise.reject(wrap(e));
+      }
+    };
+  } else if (t.type === 'sync') {
+    t.fn = (...args) => {
+      try {
+        return fn(...args);
+      } catch (e) {
+        throw wrap(e);
+      }
+    };
+  } else {
+    t.fn = (...args) => {
+      const cb = args.pop() as (err?: unknown, res?: unknown) => void;
+      return fn(...args, (err?: unknown, res?: unknown) => cb(err ? wrap(err) : err, res));
+    };
+  }
+  return t;
+}
