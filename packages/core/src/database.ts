@@ -7,11 +7,13 @@ import { normalizeFilter, normalizeOrderBy, type Filter, type FilterInput, type 
 import type { CommitContext, ReadContext, ReadResult, RowChange, WriteContext, WriteResult } from './pipeline/hooks.js';
 import { applyPlugins, Pipeline } from './pipeline/plugin.js';
 import { decodeValue, type Row } from './schema/codec.js';
+import type { ColumnDef } from './schema/types.js';
 import { syncSchema, type SyncReport } from './schema/sync.js';
 import { prepareInsert, prepareLimit, prepareUpdate } from './api/rows.js';
 import { StatementBuilder, type Statement } from './api/statements.js';
 import type { CallOptions, Database, GetOptions, QueryOptions, SaveOptions, SessionEntityManager } from './api/types.js';
 import { connect } from './engine/connect.js';
+import { SqliteReader } from './engine/reader.js';
 import { bindTracker, ChangeTracker, type Scope } from './engine/tracking.js';
 
 /** A runner: the pooled knex client or a transaction. */
@@ -38,6 +40,9 @@ class BotDatabase implements Database {
   private knex!: Knex;
   private readonly statements: StatementBuilder;
   private readonly tracker: ChangeTracker;
+  /** Fast path for reads outside sessions (SQLite file with better-sqlite3), else undefined. */
+  private reader: SqliteReader | undefined;
+  private readonly decodedColumns = new Map<EntityDef, readonly ColumnDef[]>();
   private closed = false;
   private closing: Promise<void> | undefined;
   /** What schema sync did at start. */
@@ -64,8 +69,12 @@ class BotDatabase implements Database {
         this.syncReport = await syncSchema(this.knex, this.config.dialect, this.config.dialect === 'postgresql' ? this.config.postgresql.schema : undefined);
         for (const w of this.syncReport.warnings) this.config.warn(w);
       }
+      if (this.config.dialect === 'sqlite' && this.config.sqlite.driver === 'better-sqlite3') {
+        this.reader = await SqliteReader.open(this.config.url, this.config.sqlite.busyTimeoutMs);
+      }
       await this.pipeline.hooks.init.promise(this);
     } catch (e) {
+      this.reader?.close();
       await this.ormInstance.close(true);
       this.closed = true;
       throw e instanceof BotDbError ? e : new BotDbError('BOTDB_ERR_SCHEMA', `Schema sync failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -105,9 +114,20 @@ class BotDatabase implements Database {
     const hooks = this.pipeline.hooks;
     let result: ReadResult | undefined;
     if (hooks.read.taps.length > 0) result = await hooks.read.promise(ctx);
-    if (result === undefined) result = { value: await this.readFrom(this.knex, ctx), source: 'db' };
+    if (result === undefined) result = { value: this.reader ? this.readFast(this.reader, ctx) : await this.readFrom(this.knex, ctx), source: 'db' };
     if (hooks.afterRead.taps.length > 0) hooks.afterRead.call(ctx, result);
     return result.value;
+  }
+
+  private readFast(reader: SqliteReader, ctx: ReadContext): readonly Row[] | number {
+    const st = ctx.kind === 'count' ? this.statements.count(ctx.entity, ctx.filter) : this.statements.select(ctx.entity, ctx.filter, ctx.orderBy, ctx.limit);
+    let rows: Record<string, unknown>[];
+    try {
+      rows = reader.all(st.sql, st.params);
+    } catch (e) {
+      throw BotDbError.fromDriver(st.sql, e);
+    }
+    return ctx.kind === 'count' ? Number(rows[0]?.n ?? 0) : this.decode(ctx.entity, rows);
   }
 
   private async readFrom(runner: Runner, ctx: ReadContext): Promise<readonly Row[] | number> {
@@ -130,7 +150,7 @@ class BotDatabase implements Database {
     const def = resolveEntity(entity);
     if (!Array.isArray(rows)) throw BotDbError.badQuery(`createMany(${def.name}, rows) takes an array of rows.`);
     const now = new Date();
-    const prepared = rows.map((r) => prepareInsert(def, r, now));
+    const prepared = rows.map((r) => prepareInsert(def, r, now, this.config.timeZone));
     if (prepared.length === 0) return [];
     const res = await this.write({ db: this, entity: def, options, kind: 'create', rows: prepared }, async (tx, changes) => {
       const inserted = await this.insertRows(tx, def, prepared, changes);
@@ -157,7 +177,8 @@ class BotDatabase implements Database {
     const def = resolveEntity(entity);
     const filter = this.requiredFilter(def, filters, 'delete');
     const res = await this.write({ db: this, entity: def, options, kind: 'delete', filter }, async (tx, changes) => {
-      const before = this.decode(def, await this.run(tx, this.statements.delete(def, filter)));
+      const before = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], undefined, true)));
+      for (const st of this.statements.deleteByKeys(def, before.map((b) => b[def.primaryKey]))) await this.run(tx, st);
       for (const b of before) changes.push({ entity: def, kind: 'delete', key: b[def.primaryKey] as number, before: b });
       return { count: before.length };
     });
@@ -172,7 +193,7 @@ class BotDatabase implements Database {
     if (keyed && !def.columns.has(keyField)) throw BotDbError.unknownField(def.table.table, keyField, def.columnNames);
     const filter = keyed ? normalizeFilter(def, { [keyField]: keyValue }) : [];
     // Validate both shapes up front: a bad row fails the same way whichever branch runs.
-    const insertRow = prepareInsert(def, data);
+    const insertRow = prepareInsert(def, data, new Date(), this.config.timeZone);
     const updateData = Object.keys(data).length > 0 ? prepareUpdate(def, data) : undefined;
     const ctx: WriteContext = { db: this, entity: def, options, kind: 'save', keyField: keyField ?? '', keyValue, data: insertRow };
     const res = await this.write(ctx, async (tx, changes) => {
@@ -301,14 +322,20 @@ class BotDatabase implements Database {
     return Array.isArray(res) ? (res as Record<string, unknown>[]) : ((res as { rows?: Record<string, unknown>[] }).rows ?? []);
   }
 
-  private decode(def: EntityDef, raw: readonly Record<string, unknown>[]): Row[] {
+  /**
+   * Converts driver rows to JS values in place: the rows are fresh objects the driver made for
+   * this call, keyed by the explicit column list, and most columns need no conversion.
+   */
+  private decode(def: EntityDef, raw: Record<string, unknown>[]): Row[] {
     const zone = this.config.timeZone;
-    const cols = def.table.columns;
-    return raw.map((r) => {
-      const row: Row = {};
-      for (const c of cols) row[c.name] = decodeValue(c.kind, r[c.name], zone);
-      return row;
-    });
+    let cols = this.decodedColumns.get(def);
+    if (cols === undefined) {
+      cols = decodedColumns(def, this.config.dialect);
+      this.decodedColumns.set(def, cols);
+    }
+    if (cols.length === 0) return raw;
+    for (const r of raw) for (const c of cols) r[c.name] = decodeValue(c.kind, r[c.name], zone);
+    return raw;
   }
 
   private assertOpen(): void {
@@ -322,9 +349,16 @@ class BotDatabase implements Database {
         if (!this.closed) await this.pipeline.hooks.close.promise(this);
       } finally {
         this.closed = true;
+        this.reader?.close();
         await this.ormInstance?.close(true);
       }
     })();
     return this.closing;
   }
+}
+
+/** The columns whose driver values differ from their JS form on a dialect. */
+function decodedColumns(def: EntityDef, dialect: 'sqlite' | 'postgresql'): readonly ColumnDef[] {
+  const kinds = dialect === 'sqlite' ? ['boolean', 'datetime'] : ['datetime', 'bigint'];
+  return def.table.columns.filter((c) => kinds.includes(c.kind));
 }

@@ -1,6 +1,7 @@
 import { BotDbError } from '../errors.js';
 import { defaultValue, type EntityDef } from '../entities/entities.js';
 import { checkValue, type Row } from '../schema/codec.js';
+import type { TimeZoneMode } from '../schema/datetime.js';
 
 function checkObject(def: EntityDef, data: unknown, what: string): asserts data is Row {
   if (typeof data !== 'object' || data === null || Array.isArray(data) || data instanceof Date) {
@@ -12,7 +13,7 @@ function checkObject(def: EntityDef, data: unknown, what: string): asserts data 
  * Validates a row to insert and completes it with the Python-side defaults. Unknown columns,
  * values of the wrong type, and missing NOT NULL columns without a default fail with a code.
  */
-export function prepareInsert(def: EntityDef, data: unknown, now: Date = new Date()): Row {
+export function prepareInsert(def: EntityDef, data: unknown, now: Date = new Date(), zone: TimeZoneMode = 'local'): Row {
   checkObject(def, data, 'data');
   const table = def.table.table;
   for (const key of Object.keys(data)) if (!def.columns.has(key)) throw BotDbError.unknownField(table, key, def.columnNames);
@@ -25,7 +26,7 @@ export function prepareInsert(def: EntityDef, data: unknown, now: Date = new Dat
       row[col.name] = value;
       continue;
     }
-    if (value === undefined) value = col.default !== undefined ? defaultValue(col, now) : null;
+    if (value === undefined) value = col.default !== undefined ? defaultValue(col, now, zone) : null;
     checkValue(table, col, value, col.nullable);
     row[col.name] = value;
   }

@@ -42,9 +42,11 @@ export class StatementBuilder {
   select(def: EntityDef, filter: Filter, orderBy: readonly OrderTerm[], limit: number | undefined, forUpdate = false): Statement {
     const where = filterToSql(filter, this);
     let sql = `SELECT ${this.columns(def)} FROM ${this.table(def)} WHERE ${where.sql}${orderByToSql(orderBy, this.dialect)}`;
+    // The limit is a validated non-negative integer, inlined: SQLite plans `LIMIT 20` about
+    // twice as fast as `LIMIT ?`. Filter values are always bound.
     if (limit !== undefined) {
-      sql += ' LIMIT ?';
-      where.params.push(limit);
+      if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`invalid limit ${String(limit)}`);
+      sql += ` LIMIT ${limit}`;
     }
     if (forUpdate && this.dialect === 'postgresql') sql += ' FOR UPDATE';
     return { sql, params: where.params };
@@ -100,9 +102,21 @@ export class StatementBuilder {
     return out;
   }
 
-  delete(def: EntityDef, filter: Filter): Statement {
-    const where = filterToSql(filter, this);
-    return { sql: `DELETE FROM ${this.table(def)} WHERE ${where.sql} RETURNING ${this.columns(def)}`, params: where.params };
+  /**
+   * DELETE of the rows with these primary keys. No RETURNING: MikroORM's `sqlite3` dialect runs
+   * any statement starting with DELETE without fetching rows, so the caller selects them first.
+   */
+  deleteByKeys(def: EntityDef, keys: readonly unknown[]): Statement[] {
+    const perChunk = MAX_PARAMS[this.dialect];
+    const out: Statement[] = [];
+    for (let i = 0; i < keys.length; i += perChunk) {
+      const chunk = keys.slice(i, i + perChunk);
+      out.push({
+        sql: `DELETE FROM ${this.table(def)} WHERE ${quoteIdent(def.primaryKey)} IN (${chunk.map(() => '?').join(', ')})`,
+        params: [...chunk],
+      });
+    }
+    return out;
   }
 
   private encode(def: EntityDef, column: string, value: unknown): unknown {

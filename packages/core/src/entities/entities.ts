@@ -1,6 +1,7 @@
-import { BigIntType, EntitySchema, type EntitySchemaProperty } from '@mikro-orm/core';
+import { BigIntType, EntitySchema, type EntityManager, type EntitySchemaProperty } from '@mikro-orm/core';
 import { BotDbError } from '../errors.js';
 import type { Row } from '../schema/codec.js';
+import type { TimeZoneMode } from '../schema/datetime.js';
 import { TABLES } from '../schema/tables.js';
 import type { ColumnDef, TableDef } from '../schema/types.js';
 import { IntBooleanType, NaiveDateTimeType } from './types.js';
@@ -21,8 +22,8 @@ export interface EntityDef {
   readonly primaryKey: string;
 }
 
-/** Computes the Python-side default of a column at insert time. */
-export function defaultValue(col: ColumnDef, now: Date = new Date()): unknown {
+/** Computes the Python-side default of a column at insert time, for a database in `zone` mode. */
+export function defaultValue(col: ColumnDef, now: Date = new Date(), zone: TimeZoneMode = 'local'): unknown {
   const d = col.default;
   if (d === undefined) return null;
   if ('value' in d) return d.value;
@@ -30,9 +31,10 @@ export function defaultValue(col: ColumnDef, now: Date = new Date()): unknown {
     case 'now':
       return now;
     // A naive UTC wall-clock time: stored as the UTC clock reading, read back in the database's
-    // zone mode, exactly like Python's datetime.utcnow().
+    // zone mode, exactly like Python's datetime.utcnow(). In `utc` mode that is `now` itself;
+    // in `local` mode, the Date whose local clock shows the UTC clock.
     case 'utcnow':
-      return new Date(now.getTime() + now.getTimezoneOffset() * 60_000);
+      return zone === 'utc' ? now : new Date(now.getTime() + now.getTimezoneOffset() * 60_000);
     case 'epoch':
       return now.getTime() / 1000;
     case 'nowText':
@@ -48,7 +50,9 @@ function formatLocalText(d: Date): string {
 function propertyOf(col: ColumnDef): EntitySchemaProperty<unknown, unknown> {
   const base = { fieldName: col.name, nullable: col.nullable } as const;
   const extra: Record<string, unknown> = {};
-  if (col.default !== undefined) extra.onCreate = () => defaultValue(col);
+  if (col.default !== undefined) {
+    extra.onCreate = (_entity: unknown, em: EntityManager) => defaultValue(col, new Date(), em.config.get('forceUtcTimezone') ? 'utc' : 'local');
+  }
   if (col.onUpdate === 'now') extra.onUpdate = () => new Date();
   switch (col.kind) {
     case 'integer':
