@@ -61,7 +61,9 @@ class BotDatabase implements Database {
 
   async start(): Promise<void> {
     applyPlugins(this.pipeline, this.config.plugins);
-    this.ormInstance = await connect(this.config, this.tracker);
+    this.ormInstance = await connect(this.config, this.tracker, (sql, durationMs, failed) => {
+      if (this.pipeline.hooks.query.taps.length > 0) this.pipeline.hooks.query.call({ sql, durationMs, source: 'mikro-orm', failed });
+    });
     bindTracker(this.ormInstance.config, this.tracker);
     this.knex = (this.ormInstance.em as SqlEntityManager).getKnex();
     try {
@@ -121,21 +123,25 @@ class BotDatabase implements Database {
 
   private readFast(reader: SqliteReader, ctx: ReadContext): readonly Row[] | number {
     const st = ctx.kind === 'count' ? this.statements.count(ctx.entity, ctx.filter) : this.statements.select(ctx.entity, ctx.filter, ctx.orderBy, ctx.limit);
+    const observed = this.pipeline.hooks.query.taps.length > 0;
+    const start = observed ? performance.now() : 0;
     let rows: Record<string, unknown>[];
     try {
       rows = reader.all(st.sql, st.params);
     } catch (e) {
+      if (observed) this.reportQuery(st.sql, start, ctx.entity, true);
       throw BotDbError.fromDriver(st.sql, e);
     }
+    if (observed) this.reportQuery(st.sql, start, ctx.entity, false);
     return ctx.kind === 'count' ? Number(rows[0]?.n ?? 0) : this.decode(ctx.entity, rows);
   }
 
   private async readFrom(runner: Runner, ctx: ReadContext): Promise<readonly Row[] | number> {
     if (ctx.kind === 'count') {
-      const rows = await this.run(runner, this.statements.count(ctx.entity, ctx.filter));
+      const rows = await this.run(runner, this.statements.count(ctx.entity, ctx.filter), ctx.entity);
       return Number(rows[0]?.n ?? 0);
     }
-    return this.decode(ctx.entity, await this.run(runner, this.statements.select(ctx.entity, ctx.filter, ctx.orderBy, ctx.limit)));
+    return this.decode(ctx.entity, await this.run(runner, this.statements.select(ctx.entity, ctx.filter, ctx.orderBy, ctx.limit), ctx.entity));
   }
 
   // ---- writes ------------------------------------------------------------------------------
@@ -165,7 +171,7 @@ class BotDatabase implements Database {
     const filter = this.requiredFilter(def, filters, 'update');
     const prepared = prepareUpdate(def, data);
     const res = await this.write({ db: this, entity: def, options, kind: 'update', filter, data: prepared }, async (tx, changes) => {
-      const before = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], undefined, true)));
+      const before = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], undefined, true), def));
       await this.updateRows(tx, def, before, prepared, changes);
       return { count: before.length };
     });
@@ -177,8 +183,8 @@ class BotDatabase implements Database {
     const def = resolveEntity(entity);
     const filter = this.requiredFilter(def, filters, 'delete');
     const res = await this.write({ db: this, entity: def, options, kind: 'delete', filter }, async (tx, changes) => {
-      const before = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], undefined, true)));
-      for (const st of this.statements.deleteByKeys(def, before.map((b) => b[def.primaryKey]))) await this.run(tx, st);
+      const before = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], undefined, true), def));
+      for (const st of this.statements.deleteByKeys(def, before.map((b) => b[def.primaryKey]))) await this.run(tx, st, def);
       for (const b of before) changes.push({ entity: def, kind: 'delete', key: b[def.primaryKey] as number, before: b });
       return { count: before.length };
     });
@@ -198,7 +204,7 @@ class BotDatabase implements Database {
     const ctx: WriteContext = { db: this, entity: def, options, kind: 'save', keyField: keyField ?? '', keyValue, data: insertRow };
     const res = await this.write(ctx, async (tx, changes) => {
       if (keyed) {
-        const found = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], 1, true)));
+        const found = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], 1, true), def));
         if (found.length > 0) {
           if (!updateData) return { rows: found };
           return { rows: await this.updateRows(tx, def, found, updateData, changes) };
@@ -266,7 +272,7 @@ class BotDatabase implements Database {
 
   private async insertRows(tx: Runner, def: EntityDef, rows: readonly Row[], changes: RowChange[]): Promise<Row[]> {
     const out: Row[] = [];
-    for (const st of this.statements.insert(def, rows)) out.push(...this.decode(def, await this.run(tx, st)));
+    for (const st of this.statements.insert(def, rows)) out.push(...this.decode(def, await this.run(tx, st, def)));
     for (const after of out) changes.push({ entity: def, kind: 'insert', key: after[def.primaryKey] as number, after });
     return out;
   }
@@ -275,7 +281,7 @@ class BotDatabase implements Database {
     if (before.length === 0) return [];
     const pk = def.primaryKey;
     const after: Row[] = [];
-    for (const st of this.statements.updateByKeys(def, before.map((r) => r[pk]), data)) after.push(...this.decode(def, await this.run(tx, st)));
+    for (const st of this.statements.updateByKeys(def, before.map((r) => r[pk]), data)) after.push(...this.decode(def, await this.run(tx, st, def)));
     const byKey = new Map(after.map((r) => [r[pk], r]));
     for (const b of before) changes.push({ entity: def, kind: 'update', key: b[pk] as number, before: b, after: byKey.get(b[pk]) });
     return before.map((b) => byKey.get(b[pk]) ?? b);
@@ -312,13 +318,21 @@ class BotDatabase implements Database {
 
   // ---- plumbing ----------------------------------------------------------------------------
 
-  private async run(runner: Runner, st: Statement): Promise<Record<string, unknown>[]> {
+  private reportQuery(sql: string, start: number, entity: EntityDef | undefined, failed: boolean): void {
+    this.pipeline.hooks.query.call({ sql, durationMs: performance.now() - start, source: 'botdb', entity: entity?.name, failed });
+  }
+
+  private async run(runner: Runner, st: Statement, entity?: EntityDef): Promise<Record<string, unknown>[]> {
+    const observed = this.pipeline.hooks.query.taps.length > 0;
+    const start = observed ? performance.now() : 0;
     let res: unknown;
     try {
       res = await runner.raw(st.sql, st.params as Knex.RawBinding[]);
     } catch (e) {
+      if (observed) this.reportQuery(st.sql, start, entity, true);
       throw BotDbError.fromDriver(st.sql, e);
     }
+    if (observed) this.reportQuery(st.sql, start, entity, false);
     return Array.isArray(res) ? (res as Record<string, unknown>[]) : ((res as { rows?: Record<string, unknown>[] }).rows ?? []);
   }
 

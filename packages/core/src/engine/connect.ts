@@ -3,13 +3,31 @@
  * (SQLite pragmas, PostgreSQL statement timeout), botdb's entities, EntityManager and
  * change-tracking subscriber.
  */
-import { MikroORM, type Options } from '@mikro-orm/core';
+import { DefaultLogger, MikroORM, type LogContext, type LoggerOptions, type Options } from '@mikro-orm/core';
 import type { ResolvedConfig } from '../config/config.js';
 import { entityDefs } from '../entities/entities.js';
 import { BotDbError, ErrorCode } from '../errors.js';
 import { BotDbEntityManager, type ChangeTracker } from './tracking.js';
 
 type Done = (err: Error | null, conn: unknown) => void;
+
+/** Receives each statement MikroORM ran, with its duration in milliseconds. */
+export type StatementListener = (sql: string, durationMs: number, failed: boolean) => void;
+
+/** MikroORM's default logger, also reporting every timed statement to botdb. */
+class ReportingLogger extends DefaultLogger {
+  constructor(
+    options: LoggerOptions,
+    private readonly listener: StatementListener,
+  ) {
+    super(options);
+  }
+
+  override logQuery(context: { query: string } & LogContext): void {
+    super.logQuery(context);
+    if (context.took !== undefined && context.query !== undefined) this.listener(context.query, context.took, context.level === 'error');
+  }
+}
 
 function sqlitePragmas(config: ResolvedConfig): string[] {
   return [
@@ -47,7 +65,7 @@ async function driverFor(config: ResolvedConfig): Promise<Options['driver']> {
 }
 
 /** Starts MikroORM for botdb. Connection failures become `BOTDB_ERR_CONNECTION`. */
-export async function connect(config: ResolvedConfig, tracker: ChangeTracker): Promise<MikroORM> {
+export async function connect(config: ResolvedConfig, tracker: ChangeTracker, listener: StatementListener): Promise<MikroORM> {
   const pg = config.dialect === 'postgresql';
   const options: Options = {
     driver: await driverFor(config),
@@ -59,6 +77,7 @@ export async function connect(config: ResolvedConfig, tracker: ChangeTracker): P
     forceUtcTimezone: config.timeZone === 'utc',
     pool: { ...(pg ? { min: 0, max: config.postgresql.poolSize } : {}), afterCreate: afterCreate(config) } as Options['pool'],
     debug: config.debug,
+    loggerFactory: (options) => new ReportingLogger(options, listener),
     allowGlobalContext: false,
     ensureDatabase: false,
     discovery: { warnWhenNoEntities: false },

@@ -74,6 +74,18 @@ export interface CommitContext {
   readonly changes: readonly RowChange[];
 }
 
+/** One SQL statement that ran, for observers (monitoring): its shape, never its values. */
+export interface QueryEvent {
+  /** The statement with `?` placeholders (MikroORM's own statements as its logger reports them). */
+  readonly sql: string;
+  readonly durationMs: number;
+  /** `botdb` for statements of the data API, `mikro-orm` for those of a user's EntityManager. */
+  readonly source: 'botdb' | 'mikro-orm';
+  /** The entity the statement is about, when botdb knows it. */
+  readonly entity?: string;
+  readonly failed: boolean;
+}
+
 /** Creates the hooks of one pipeline, frozen, with plugin errors wrapped by name. */
 export function createHooks() {
   const hooks = {
@@ -89,6 +101,11 @@ export function createHooks() {
     committed: new AsyncSeriesHook<[CommitContext]>(['ctx']),
     /** On close, before the ORM closes. Taps run in stage order: the batch stage drains first. */
     close: new AsyncSeriesHook<[Database]>(['db']),
+    /**
+     * After every SQL statement, botdb's and MikroORM's, with its duration. Not in DESIGN's
+     * original table: botdb's fast read path bypasses MikroORM's logger, so observers need this.
+     */
+    query: new SyncHook<[QueryEvent]>(['event']),
   };
   for (const [name, hook] of Object.entries(hooks)) hook.intercept({ register: (tap) => wrapTap(name, tap) as typeof tap });
   return Object.freeze(hooks);

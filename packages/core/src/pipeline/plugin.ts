@@ -2,11 +2,31 @@ import { BotDbError } from '../errors.js';
 import type { Database } from '../api/types.js';
 import { createHooks, type Hooks } from './hooks.js';
 
+/**
+ * What a plugin shows other plugins without being imported by them: its own hooks (e.g. cache
+ * hit/miss) and a stats function. Monitoring reads these by plugin name.
+ */
+export interface PluginSurface {
+  readonly hooks?: Readonly<Record<string, { tap: (...args: never[]) => void; taps: readonly unknown[] }>>;
+  readonly stats?: () => Readonly<Record<string, unknown>>;
+}
+
 /** The pipeline a plugin taps: the frozen hooks and the database they belong to. */
 export class Pipeline {
   readonly hooks: Hooks = createHooks();
+  private readonly surfaces = new Map<string, PluginSurface>();
 
   constructor(readonly db: Database) {}
+
+  /** Publishes a plugin's own hooks and stats under its name. */
+  expose(plugin: string, surface: PluginSurface): void {
+    this.surfaces.set(plugin, Object.freeze({ ...surface }));
+  }
+
+  /** The surface a plugin exposed, if that plugin is configured. Read it in `init` or later. */
+  surface(plugin: string): PluginSurface | undefined {
+    return this.surfaces.get(plugin);
+  }
 }
 
 /**
