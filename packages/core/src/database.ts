@@ -51,7 +51,7 @@ class BotDatabase implements Database {
   constructor(readonly config: ResolvedConfig) {
     this.pipeline = new Pipeline(this);
     this.statements = new StatementBuilder(config.dialect, config.timeZone, config.dialect === 'postgresql' ? config.postgresql.schema : undefined);
-    this.tracker = new ChangeTracker((changes) => this.publish(changes), config.timeZone);
+    this.tracker = new ChangeTracker((changes) => this.publish(changes), config.timeZone, (changes) => this.prepareCommit(changes));
   }
 
   get orm(): MikroORM {
@@ -103,7 +103,12 @@ class BotDatabase implements Database {
   }
 
   private readContext(def: EntityDef, kind: 'get' | 'count', filter: Filter, orderBy: readonly OrderTerm[], limit: number | undefined, single: boolean, options: CallOptions): ReadContext {
-    return { db: this, entity: def, kind, filter, orderBy, limit, single, options };
+    const ctx: ReadContext = { db: this, entity: def, kind, filter, orderBy, limit, single, options, load: () => this.loadFromDb(ctx) };
+    return ctx;
+  }
+
+  private async loadFromDb(ctx: ReadContext): Promise<readonly Row[] | number> {
+    return this.reader ? this.readFast(this.reader, ctx) : this.readFrom(this.knex, ctx);
   }
 
   private async read(ctx: ReadContext): Promise<readonly Row[] | number> {
@@ -262,7 +267,11 @@ class BotDatabase implements Database {
     const changes: RowChange[] = [];
     let result: WriteResult;
     try {
-      result = await this.knex.transaction((trx) => body(trx, changes));
+      result = await this.knex.transaction(async (trx) => {
+        const r = await body(trx, changes);
+        this.prepareCommit(changes);
+        return r;
+      });
     } catch (e) {
       throw BotDbError.fromDriver(`${ctx.kind} ${ctx.entity.table.table}`, e);
     }
@@ -285,6 +294,12 @@ class BotDatabase implements Database {
     const byKey = new Map(after.map((r) => [r[pk], r]));
     for (const b of before) changes.push({ entity: def, kind: 'update', key: b[pk] as number, before: b, after: byKey.get(b[pk]) });
     return before.map((b) => byKey.get(b[pk]) ?? b);
+  }
+
+  /** Fires `prepare` with the changes of a transaction about to commit. */
+  private prepareCommit(changes: readonly RowChange[]): void {
+    if (changes.length === 0 || this.pipeline.hooks.prepare.taps.length === 0) return;
+    this.pipeline.hooks.prepare.call({ db: this, changes: Object.freeze([...changes]) });
   }
 
   /** Fires `committed` with the changes of one committed transaction. */

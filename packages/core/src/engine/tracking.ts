@@ -54,6 +54,7 @@ export class ChangeTracker implements EventSubscriber {
   constructor(
     private readonly publish: (changes: readonly RowChange[]) => Promise<void>,
     readonly zone: TimeZoneMode,
+    private readonly prepare: (changes: readonly RowChange[]) => void,
   ) {}
 
   /** Records changes made through `em`: into the open scope, the foreign transaction, or publishes now. */
@@ -83,6 +84,17 @@ export class ChangeTracker implements EventSubscriber {
       if (change) changes.push(change);
     }
     await this.record(args.em as SqlEntityManager, changes);
+  }
+
+  /** The root transaction is about to commit: announce what it changes. */
+  beforeTransactionCommit(args: TransactionEventArgs): void {
+    const scope = this.als.getStore();
+    if (scope) {
+      this.prepare(scope.changes);
+      return;
+    }
+    const pending = args.transaction ? this.foreign.get(args.transaction as object) : undefined;
+    if (pending) this.prepare(pending);
   }
 
   async afterTransactionCommit(args: TransactionEventArgs): Promise<void> {
@@ -205,7 +217,12 @@ export class BotDbEntityManager extends SqlEntityManager {
     // MikroORM's own overload resolution trips over this generic; the call is the same.
     const base = super.insertMany.bind(this) as (a: unknown, b: unknown, c: unknown) => Promise<Primary<Entity>[]>;
     const keys = await base(entityNameOrEntities, data, options);
-    await this.inserted(nameOf(Array.isArray(entityNameOrEntities) ? entityNameOrEntities[0] : entityNameOrEntities), keys);
+    const name = nameOf(Array.isArray(entityNameOrEntities) ? entityNameOrEntities[0] : entityNameOrEntities);
+    const count = Array.isArray(data) ? data.length : Array.isArray(entityNameOrEntities) ? entityNameOrEntities.length : keys.length;
+    // For plain data rows MikroORM 6 returns only the last inserted key: which rows were
+    // inserted is then unknown, so the change is reported as bulk rather than half-missed.
+    if (keys.length === count) await this.inserted(name, keys);
+    else await this.bulk(name);
     return keys;
   }
 

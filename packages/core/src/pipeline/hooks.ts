@@ -15,6 +15,11 @@ import type { Row } from '../schema/codec.js';
 
 /** A read about to be answered. */
 export interface ReadContext {
+  /**
+   * Runs this read against the database (after the barrier stages), for a plugin that answers
+   * the read itself, e.g. a cache running one query for many concurrent misses.
+   */
+  readonly load: () => Promise<readonly Row[] | number>;
   readonly db: Database;
   readonly entity: EntityDef;
   readonly kind: 'get' | 'count';
@@ -97,6 +102,12 @@ export function createHooks() {
     afterRead: new SyncHook<[ReadContext, ReadResult]>(['ctx', 'result']),
     /** Before a write executes; a tap that returns a result takes the write over. */
     write: new AsyncSeriesBailHook<[WriteContext], WriteResult | undefined>(['ctx']),
+    /**
+     * Just before a transaction commits, with its row changes (it may still roll back). Lets a
+     * cache drop what the commit will change, so that no read between commit and `committed`
+     * is answered from stale state. Fired for data API writes and sessions.
+     */
+    prepare: new SyncHook<[CommitContext]>(['ctx']),
     /** After a transaction commits, once, with every row change in it; never on rollback. */
     committed: new AsyncSeriesHook<[CommitContext]>(['ctx']),
     /** On close, before the ORM closes. Taps run in stage order: the batch stage drains first. */
