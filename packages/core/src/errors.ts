@@ -108,7 +108,11 @@ export class BotDbError extends Error {
   /** Wraps an error the database driver raised, classifying constraint violations. */
   static fromDriver(sql: string, cause: unknown): BotDbError {
     if (cause instanceof BotDbError) return cause;
-    const msg = cause instanceof Error ? cause.message : String(cause);
+    let msg = cause instanceof Error ? cause.message : String(cause);
+    // knex prefixes the driver's message with the statement, values inlined: keep values out
+    // of error messages (they can be chat text), and keep the driver's own words.
+    const cut = msg.lastIndexOf(' - ');
+    if (cut >= 0 && /^\s*(select|insert|update|delete|with|begin|commit|create|alter|pragma)\b/i.test(msg)) msg = msg.slice(cut + 3);
     const constraint = /constraint|unique|not.null|violates/i.test(msg);
     return new BotDbError(
       constraint ? ErrorCode.CONSTRAINT : ErrorCode.QUERY,

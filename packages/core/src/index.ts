@@ -48,7 +48,7 @@ export {
 export { NaiveDateTimeType, IntBooleanType } from './entities/types.js';
 export { TABLES } from './schema/tables.js';
 export { BOTDB_INDEXES, createTableSql } from './schema/sync.js';
-export { formatNaive, parseNaive, normalizeNaive } from './schema/datetime.js';
+export { formatNaive, parseNaive, normalizeNaive, naiveMicros } from './schema/datetime.js';
 export { isValidValue, encodeValue, decodeValue } from './schema/codec.js';
 export { chatStreamId, personId, actionId, epochMicros } from './ids.js';
 

@@ -1,3 +1,4 @@
+import type { Hook } from 'tapable';
 import { BotDbError } from '../errors.js';
 import type { Database } from '../api/types.js';
 import { createHooks, type Hooks } from './hooks.js';
@@ -7,7 +8,7 @@ import { createHooks, type Hooks } from './hooks.js';
  * hit/miss) and a stats function. Monitoring reads these by plugin name.
  */
 export interface PluginSurface {
-  readonly hooks?: Readonly<Record<string, { tap: (...args: never[]) => void; taps: readonly unknown[] }>>;
+  readonly hooks?: { readonly [name: string]: Hook<any, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
   readonly stats?: () => Readonly<Record<string, unknown>>;
 }
 

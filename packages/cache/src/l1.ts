@@ -1,0 +1,224 @@
+/**
+ * L1: the in-process LRU (lru-cache) plus an index of cached reads by their equality values,
+ * so that a changed row finds the reads it can affect in O(changed rows), not O(cache size).
+ */
+import { LRUCache } from 'lru-cache';
+import { matchesFilter, type Filter, type Row, type RowChange, type TimeZoneMode } from '@botdb/core';
+import { valueKey } from './keys.js';
+
+/** One cached read. `value` is frozen: rows are shared by every caller that hits. */
+export interface Entry {
+  readonly key: string;
+  readonly entity: string;
+  readonly filter: Filter;
+  value: readonly Row[] | number;
+  /** A single-row read without ORDER BY: an update of its row can be patched in. */
+  readonly patchable: boolean;
+  readonly negative: boolean;
+  /** The column this entry is indexed under, and its value keys; undefined = scanned. */
+  readonly indexColumn: string | undefined;
+  readonly indexValues: readonly string[];
+  /** Uncommitted changes to its row: while > 0 a hit is served as a miss. */
+  pending: number;
+}
+
+/** Which side of the commit a change is seen from. */
+export type Phase = 'prepare' | 'committed';
+
+interface EntityIndex {
+  readonly all: Set<string>;
+  readonly byColumn: Map<string, Map<string, Set<string>>>;
+  readonly scanned: Set<string>;
+}
+
+export interface L1Options {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+  readonly zone: TimeZoneMode;
+  readonly onEvict: () => void;
+}
+
+/** Rough byte size of a value, for the LRU's byte bound. */
+export function estimateBytes(value: readonly Row[] | number): number {
+  if (typeof value === 'number') return 64;
+  let bytes = 64;
+  for (const row of value) {
+    bytes += 64;
+    for (const v of Object.values(row)) bytes += typeof v === 'string' ? 16 + v.length * 2 : 16;
+  }
+  return bytes;
+}
+
+export class L1Store {
+  private readonly lru: LRUCache<string, Entry>;
+  private readonly indexes = new Map<string, EntityIndex>();
+  bytes = 0;
+
+  constructor(private readonly options: L1Options) {
+    this.lru = new LRUCache<string, Entry>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      sizeCalculation: (entry) => Math.max(1, estimateBytes(entry.value)),
+      dispose: (entry, _key, reason) => {
+        this.unindex(entry);
+        if (reason === 'evict') options.onEvict();
+      },
+      // Fresh entries are read far more often than they expire: check age on read only.
+      ttlAutopurge: false,
+      allowStale: false,
+      updateAgeOnGet: false,
+    });
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
+
+  get calculatedSize(): number {
+    return this.lru.calculatedSize;
+  }
+
+  get(key: string): Entry | undefined {
+    return this.lru.get(key);
+  }
+
+  set(entry: Entry, ttlMs: number): void {
+    this.lru.set(entry.key, entry, { ttl: ttlMs });
+    // lru-cache refuses an entry larger than maxSize; only index what it kept.
+    if (this.lru.peek(entry.key) === entry) this.index(entry);
+  }
+
+  delete(key: string): boolean {
+    return this.lru.delete(key);
+  }
+
+  clear(): void {
+    this.lru.clear();
+  }
+
+  /**
+   * Drops (or patches) every cached read a change can affect: the reads whose filter matches
+   * the row's old or new values. Before the commit a patchable entry is only marked pending
+   * (the transaction may roll back); after it, it is patched.
+   */
+  invalidate(change: RowChange, phase: Phase): { dropped: number; patched: number } {
+    const none = { dropped: 0, patched: 0 };
+    const idx = this.indexes.get(change.entity.name);
+    if (!idx) return none;
+    const rows: Row[] = [];
+    if (change.before) rows.push(change.before);
+    if (change.after) rows.push(change.after);
+    // A change whose rows are unknown (bulk) or half-known (an update without its old
+    // values) cannot be evaluated: drop everything of that entity.
+    if (change.kind === 'bulk' || rows.length === 0 || (change.kind === 'update' && (!change.before || !change.after))) {
+      return { dropped: this.dropAll(change.entity.name), patched: 0 };
+    }
+    const candidates = new Set<string>();
+    for (const [column, byValue] of idx.byColumn) {
+      const col = change.entity.columns.get(column);
+      if (!col) continue;
+      for (const row of rows) {
+        const keys = byValue.get(valueKey(col.kind, row[column], this.options.zone));
+        if (keys) for (const k of keys) candidates.add(k);
+      }
+    }
+    for (const k of idx.scanned) candidates.add(k);
+    let dropped = 0;
+    let patched = 0;
+    for (const key of candidates) {
+      const entry = this.lru.peek(key);
+      if (!entry) continue;
+      if (!rows.some((r) => matchesFilter(entry.filter, r, this.options.zone))) continue;
+      if (this.isOwnRow(entry, change)) {
+        if (phase === 'prepare') {
+          entry.pending++;
+          continue;
+        }
+        entry.pending = Math.max(0, entry.pending - 1);
+        if (matchesFilter(entry.filter, change.after!, this.options.zone)) {
+          entry.value = Object.freeze([Object.freeze({ ...change.after! })]);
+          patched++;
+          continue;
+        }
+      }
+      this.lru.delete(key);
+      dropped++;
+    }
+    return { dropped, patched };
+  }
+
+  /** Drops every entry of an entity; returns how many. */
+  dropAll(entity: string): number {
+    const idx = this.indexes.get(entity);
+    if (!idx) return 0;
+    const keys = [...idx.all];
+    for (const k of keys) this.lru.delete(k);
+    return keys.length;
+  }
+
+  // Write-through: an update of the very row a single-row read returned is patched in rather
+  // than dropped, when the change carries the new values.
+  private isOwnRow(entry: Entry, change: RowChange): boolean {
+    if (!entry.patchable || change.kind !== 'update' || !change.after || typeof entry.value === 'number') return false;
+    const current = entry.value[0];
+    return current !== undefined && current[change.entity.primaryKey] === change.key;
+  }
+
+  private indexFor(entity: string): EntityIndex {
+    let idx = this.indexes.get(entity);
+    if (!idx) {
+      idx = { all: new Set(), byColumn: new Map(), scanned: new Set() };
+      this.indexes.set(entity, idx);
+    }
+    return idx;
+  }
+
+  private index(entry: Entry): void {
+    const idx = this.indexFor(entry.entity);
+    idx.all.add(entry.key);
+    if (entry.indexColumn === undefined) {
+      idx.scanned.add(entry.key);
+      return;
+    }
+    let byValue = idx.byColumn.get(entry.indexColumn);
+    if (!byValue) {
+      byValue = new Map();
+      idx.byColumn.set(entry.indexColumn, byValue);
+    }
+    for (const v of entry.indexValues) {
+      let keys = byValue.get(v);
+      if (!keys) {
+        keys = new Set();
+        byValue.set(v, keys);
+      }
+      keys.add(entry.key);
+    }
+  }
+
+  private unindex(entry: Entry): void {
+    const idx = this.indexes.get(entry.entity);
+    if (!idx) return;
+    idx.all.delete(entry.key);
+    if (entry.indexColumn === undefined) {
+      idx.scanned.delete(entry.key);
+      return;
+    }
+    const byValue = idx.byColumn.get(entry.indexColumn);
+    if (!byValue) return;
+    for (const v of entry.indexValues) {
+      const keys = byValue.get(v);
+      if (!keys) continue;
+      keys.delete(entry.key);
+      if (keys.size === 0) byValue.delete(v);
+    }
+  }
+}
+
+/** Chooses the index column of a filter: its first equality, else its first `$in`. */
+export function indexOf(filter: Filter, zone: TimeZoneMode): { column: string | undefined; values: string[] } {
+  const eq = filter.find((c) => c.op === 'eq');
+  if (eq) return { column: eq.column.name, values: [valueKey(eq.column.kind, eq.value, zone)] };
+  const inCond = filter.find((c) => c.op === 'in' && (c.value as unknown[]).length > 0);
+  if (inCond) return { column: inCond.column.name, values: (inCond.value as unknown[]).map((v) => valueKey(inCond.column.kind, v, zone)) };
+  return { column: undefined, values: [] };
+}

@@ -1,0 +1,72 @@
+/**
+ * L2: a keyv store shared by processes. Entries carry the generation of their entity at the
+ * moment their read started; every commit that changes an entity gives it a new generation
+ * (before the commit and again after it), so an entry read from L2 is used only if no change
+ * to its entity finished since it was read. Errors are counted; a failing L2 never fails a read.
+ */
+import { randomUUID } from 'node:crypto';
+import type Keyv from 'keyv';
+import type { Row } from '@botdb/core';
+import { deserialize, serialize } from './serialize.js';
+
+interface Stored {
+  readonly gen: string;
+  readonly value: string;
+}
+
+export class L2Store {
+  errors = 0;
+  hits = 0;
+
+  constructor(
+    private readonly keyv: Keyv,
+    private readonly ttlFor: (entity: string, negative: boolean) => number,
+  ) {}
+
+  private genKey(entity: string): string {
+    return `botdb:gen:${entity}`;
+  }
+
+  /** The entity's generation and the entry, if it is current. */
+  async lookup(entity: string, key: string): Promise<{ gen: string | undefined; value: readonly Row[] | number | undefined }> {
+    try {
+      const [gen, stored] = (await this.keyv.getMany([this.genKey(entity), `botdb:q:${key}`])) as [string | undefined, Stored | undefined];
+      if (stored && gen !== undefined && stored.gen === gen) {
+        this.hits++;
+        return { gen, value: deserialize<readonly Row[] | number>(stored.value) };
+      }
+      return { gen, value: undefined };
+    } catch {
+      this.errors++;
+      return { gen: undefined, value: undefined };
+    }
+  }
+
+  /** Stores a value read under generation `gen` (skipped when the generation is unknown). */
+  async store(entity: string, key: string, gen: string | undefined, value: readonly Row[] | number, negative: boolean): Promise<void> {
+    if (gen === undefined) return;
+    try {
+      await this.keyv.set(`botdb:q:${key}`, { gen, value: serialize(value) } satisfies Stored, this.ttlFor(entity, negative));
+    } catch {
+      this.errors++;
+    }
+  }
+
+  /** Starts a new generation for each entity: every entry stored before is stale. */
+  async bump(entities: Iterable<string>): Promise<void> {
+    try {
+      await Promise.all([...entities].map((e) => this.keyv.set(this.genKey(e), randomUUID())));
+    } catch {
+      this.errors++;
+    }
+  }
+
+  /** Makes sure every entity has a generation, so that reads can fill L2. */
+  async ensure(entities: Iterable<string>): Promise<void> {
+    try {
+      for (const e of entities) if ((await this.keyv.get(this.genKey(e))) === undefined) await this.keyv.set(this.genKey(e), randomUUID());
+    } catch {
+      this.errors++;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import { BotDbError } from '@botdb/core';
+import type Keyv from 'keyv';
+
+/** Options of `new CachePlugin(options)`. Every field is optional. */
+export interface CachePluginOptions {
+  /** Most entries in L1 (the in-process LRU). @default 50000 */
+  maxEntries?: number;
+  /** Most bytes (estimated) L1 holds; the LRU evicts to stay under it. @default 67108864 (64 MiB) */
+  maxBytes?: number;
+  /** Time to live of an L1/L2 entry, in milliseconds. @default 300000 */
+  ttlMs?: number;
+  /** Time to live per entity (Python class name), overriding `ttlMs`. @example { Messages: 60_000 } */
+  ttlByEntity?: Readonly<Record<string, number>>;
+  /** Time to live of an empty result (`[]`, `null`, count 0). @default 30000 */
+  negativeTtlMs?: number;
+  /** Only these entities are cached (default: all). */
+  include?: readonly string[];
+  /** These entities are never cached. @default [] */
+  exclude?: readonly string[];
+  /**
+   * Columns whose values a Bloom filter tracks, per entity, so that a lookup of a value no row
+   * has costs no query. Learned from every insert and update, rebuilt at start.
+   * @default stream_id, person_id, emoji_hash (Emoji, Images), cache_key, node_name, video_hash, concept
+   */
+  bloom?: Readonly<Record<string, readonly string[]>> | false;
+  /** Bloom filter sizing: expected distinct values per column. @default 100000 */
+  bloomExpectedItems?: number;
+  /** L2: any keyv store shared by processes (e.g. `new Keyv(new KeyvRedis(url))`). @default none */
+  l2?: Keyv;
+  /**
+   * Redis URL of the invalidation bus: each process publishes the rows its commits changed and
+   * drops what other processes changed. Needed when several processes write one database.
+   * @example 'redis://127.0.0.1:6379'
+   */
+  redisUrl?: string;
+  /** Channel name of the invalidation bus. @default 'botdb:cache:invalidate' */
+  channel?: string;
+  /** How long a committed change is remembered to stop a racing read from filling stale data. @default 10000 */
+  changeLogMs?: number;
+}
+
+/** The resolved options (defaults applied, validated, frozen). */
+export interface ResolvedCacheOptions {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+  readonly ttlMs: number;
+  readonly ttlByEntity: Readonly<Record<string, number>>;
+  readonly negativeTtlMs: number;
+  readonly include: readonly string[] | undefined;
+  readonly exclude: readonly string[];
+  readonly bloom: Readonly<Record<string, readonly string[]>>;
+  readonly bloomExpectedItems: number;
+  readonly l2: Keyv | undefined;
+  readonly redisUrl: string | undefined;
+  readonly channel: string;
+  readonly changeLogMs: number;
+}
+
+/** The cache's defaults (a test snapshots them). */
+export const DEFAULTS = Object.freeze({
+  maxEntries: 50_000,
+  maxBytes: 64 * 1024 * 1024,
+  ttlMs: 300_000,
+  ttlByEntity: Object.freeze({}),
+  negativeTtlMs: 30_000,
+  exclude: Object.freeze([]) as readonly string[],
+  bloom: Object.freeze({
+    ChatStreams: ['stream_id'],
+    PersonInfo: ['person_id'],
+    Emoji: ['emoji_hash'],
+    Images: ['emoji_hash'],
+    CacheEntries: ['cache_key'],
+    PermissionNodes: ['node_name'],
+    Videos: ['video_hash'],
+    GraphNodes: ['concept'],
+  }) as Readonly<Record<string, readonly string[]>>,
+  bloomExpectedItems: 100_000,
+  channel: 'botdb:cache:invalidate',
+  changeLogMs: 10_000,
+} as const) satisfies CachePluginOptions;
+
+function positive(value: unknown, fallback: number, option: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw BotDbError.badConfig(`CachePlugin ${option}`, 'a positive integer', value, `Default: ${fallback}.`);
+  }
+  return value;
+}
+
+function names(value: unknown, option: string): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw BotDbError.badConfig(`CachePlugin ${option}`, 'a list of entity names', value, 'Example: ["ChatStreams", "PersonInfo"].');
+  }
+  return Object.freeze([...value]);
+}
+
+/** Applies defaults, validates and freezes the options. */
+export function resolveCacheOptions(input: CachePluginOptions = {}): ResolvedCacheOptions {
+  const ttlByEntity = input.ttlByEntity ?? DEFAULTS.ttlByEntity;
+  for (const [entity, ttl] of Object.entries(ttlByEntity)) positive(ttl, DEFAULTS.ttlMs, `ttlByEntity.${entity}`);
+  if (input.l2 !== undefined && (typeof input.l2 !== 'object' || typeof (input.l2 as { get?: unknown }).get !== 'function')) {
+    throw BotDbError.badConfig('CachePlugin l2', 'a Keyv instance', input.l2, 'Example: l2: new Keyv(new KeyvRedis("redis://127.0.0.1:6379")).');
+  }
+  if (input.redisUrl !== undefined && (typeof input.redisUrl !== 'string' || !/^rediss?:\/\//.test(input.redisUrl))) {
+    throw BotDbError.badConfig('CachePlugin redisUrl', 'a redis:// URL', input.redisUrl, 'Example: "redis://127.0.0.1:6379".');
+  }
+  const bloom = input.bloom === false ? {} : (input.bloom ?? DEFAULTS.bloom);
+  return Object.freeze({
+    maxEntries: positive(input.maxEntries, DEFAULTS.maxEntries, 'maxEntries'),
+    maxBytes: positive(input.maxBytes, DEFAULTS.maxBytes, 'maxBytes'),
+    ttlMs: positive(input.ttlMs, DEFAULTS.ttlMs, 'ttlMs'),
+    ttlByEntity: Object.freeze({ ...ttlByEntity }),
+    negativeTtlMs: positive(input.negativeTtlMs, DEFAULTS.negativeTtlMs, 'negativeTtlMs'),
+    include: names(input.include, 'include'),
+    exclude: names(input.exclude, 'exclude') ?? DEFAULTS.exclude,
+    bloom: Object.freeze({ ...bloom }),
+    bloomExpectedItems: positive(input.bloomExpectedItems, DEFAULTS.bloomExpectedItems, 'bloomExpectedItems'),
+    l2: input.l2,
+    redisUrl: input.redisUrl,
+    channel: input.channel ?? DEFAULTS.channel,
+    changeLogMs: positive(input.changeLogMs, DEFAULTS.changeLogMs, 'changeLogMs'),
+  });
+}

@@ -1,0 +1,352 @@
+import { SyncHook } from 'tapable';
+import {
+  matchesFilter,
+  resolveEntity,
+  Stage,
+  type BotDbPlugin,
+  type CommitContext,
+  type Database,
+  type Pipeline,
+  type ReadContext,
+  type ReadResult,
+  type Row,
+  type RowChange,
+  type TimeZoneMode,
+} from '@botdb/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { BloomFilter } from './bloom.js';
+import { InvalidationBus, type WireChange } from './bus.js';
+import { ChangeLog } from './changelog.js';
+import { readKey, valueKey } from './keys.js';
+import { indexOf, L1Store, type Entry, type Phase } from './l1.js';
+import { L2Store } from './l2.js';
+import { resolveCacheOptions, type CachePluginOptions, type ResolvedCacheOptions } from './options.js';
+
+const PLUGIN_NAME = 'CachePlugin';
+const EMPTY: readonly Row[] = Object.freeze([]);
+const NOTHING = Promise.resolve(undefined);
+
+/** Events the cache reports, for monitoring. */
+export type CacheHooks = {
+  readonly hit: SyncHook<[{ entity: string; level: 'l1' | 'l2' | 'bloom' }]>;
+  readonly miss: SyncHook<[{ entity: string }]>;
+  readonly invalidate: SyncHook<[{ entity: string; count: number }]>;
+};
+
+/** `cache.stats()`. */
+export interface CacheStats {
+  hitsL1: number;
+  hitsL2: number;
+  misses: number;
+  /** Reads answered without the database, over all reads the cache saw. */
+  hitRate: number;
+  negativeHits: number;
+  bloomRejections: number;
+  singleFlightJoins: number;
+  evictions: number;
+  invalidations: number;
+  patches: number;
+  entriesL1: number;
+  bytesL1: number;
+  l2Errors: number;
+  busErrors: number;
+}
+
+interface Flight {
+  readonly entity: string;
+  readonly filter: ReadContext['filter'];
+  readonly promise: Promise<ReadResult>;
+}
+
+const HOOKS = new WeakMap<Database, CacheHooks>();
+const STATS = new WeakMap<Database, () => CacheStats>();
+
+function freezeValue(value: readonly Row[] | number): readonly Row[] | number {
+  if (typeof value === 'number') return value;
+  for (const row of value) Object.freeze(row);
+  return Object.freeze(value);
+}
+
+function isEmpty(value: readonly Row[] | number): boolean {
+  return typeof value === 'number' ? value === 0 : value.length === 0;
+}
+
+/**
+ * The two-level cache: answers reads from an in-process LRU (and optionally a shared keyv L2),
+ * and drops exactly the cached reads each committed change can affect.
+ *
+ * @example
+ * const db = await createDatabase({ plugins: [new CachePlugin({ ttlMs: 60_000 })] });
+ */
+export class CachePlugin implements BotDbPlugin {
+  readonly name = PLUGIN_NAME;
+  readonly options: ResolvedCacheOptions;
+  readonly hooks: CacheHooks = Object.freeze({
+    hit: new SyncHook<[{ entity: string; level: 'l1' | 'l2' | 'bloom' }]>(['event']),
+    miss: new SyncHook<[{ entity: string }]>(['event']),
+    invalidate: new SyncHook<[{ entity: string; count: number }]>(['event']),
+  });
+
+  private db: Database | undefined;
+  private zone: TimeZoneMode = 'local';
+  private l1!: L1Store;
+  private l2: L2Store | undefined;
+  private bus: InvalidationBus | undefined;
+  private log!: ChangeLog;
+  private readonly inflight = new Map<string, Flight>();
+  private readonly blooms = new Map<string, Map<string, BloomFilter>>();
+  private bloomReady = false;
+  private readonly allowed = new Map<string, boolean>();
+  private pendingBump: Promise<void> | undefined;
+  private readonly counts = { hitsL1: 0, misses: 0, negativeHits: 0, bloomRejections: 0, singleFlightJoins: 0, evictions: 0, invalidations: 0, patches: 0 };
+
+  constructor(options?: CachePluginOptions) {
+    this.options = resolveCacheOptions(options);
+  }
+
+  /** The cache's own hooks for a database that uses it (monitoring taps them). */
+  static getHooks(db: Database): CacheHooks | undefined {
+    return HOOKS.get(db);
+  }
+
+  /** The cache's figures for a database that uses it. */
+  static getStats(db: Database): CacheStats | undefined {
+    return STATS.get(db)?.();
+  }
+
+  apply(pipeline: Pipeline): void {
+    const { hooks } = pipeline;
+    const db = pipeline.db;
+    this.db = db;
+    this.zone = db.config.timeZone;
+    this.log = new ChangeLog(this.options.changeLogMs, this.zone);
+    this.l1 = new L1Store({ maxEntries: this.options.maxEntries, maxBytes: this.options.maxBytes, zone: this.zone, onEvict: () => this.counts.evictions++ });
+    if (this.options.l2) this.l2 = new L2Store(this.options.l2, (entity, negative) => this.ttlFor(entity, negative));
+    HOOKS.set(db, this.hooks);
+    STATS.set(db, () => this.stats());
+    pipeline.expose(PLUGIN_NAME, { hooks: this.hooks, stats: () => ({ ...this.stats() }) });
+
+    hooks.init.tapPromise({ name: PLUGIN_NAME, stage: Stage.CACHE }, () => this.init());
+    hooks.read.tapPromise({ name: PLUGIN_NAME, stage: Stage.CACHE }, (ctx) => this.read(ctx));
+    hooks.prepare.tap({ name: PLUGIN_NAME, stage: Stage.CACHE }, (ctx) => this.prepare(ctx));
+    hooks.committed.tapPromise({ name: PLUGIN_NAME, stage: Stage.CACHE }, (ctx) => this.committed(ctx));
+    hooks.close.tapPromise({ name: PLUGIN_NAME, stage: Stage.CACHE }, () => this.close());
+  }
+
+  /** Hit, miss, eviction and invalidation counts, and L1 size. */
+  stats(): CacheStats {
+    const c = this.counts;
+    const hitsL2 = this.l2?.hits ?? 0;
+    const answered = c.hitsL1 + hitsL2 + c.bloomRejections + c.singleFlightJoins;
+    const total = answered + c.misses;
+    return {
+      ...c,
+      hitsL2,
+      hitRate: total === 0 ? 0 : answered / total,
+      entriesL1: this.l1?.size ?? 0,
+      bytesL1: this.l1?.calculatedSize ?? 0,
+      l2Errors: this.l2?.errors ?? 0,
+      busErrors: this.bus?.errors ?? 0,
+    };
+  }
+
+  private isCached(entity: string): boolean {
+    let ok = this.allowed.get(entity);
+    if (ok === undefined) {
+      ok = (this.options.include === undefined || this.options.include.includes(entity)) && !this.options.exclude.includes(entity);
+      this.allowed.set(entity, ok);
+    }
+    return ok;
+  }
+
+  private ttlFor(entity: string, negative: boolean): number {
+    return negative ? this.options.negativeTtlMs : (this.options.ttlByEntity[entity] ?? this.options.ttlMs);
+  }
+
+  private async init(): Promise<void> {
+    await this.rebuildBlooms();
+    if (this.l2) await this.l2.ensure(this.cachedEntities());
+    if (this.options.redisUrl) {
+      this.bus = new InvalidationBus(this.options.redisUrl, this.options.channel, (changes) => this.remote(changes));
+      await this.bus.start();
+    }
+  }
+
+  private cachedEntities(): string[] {
+    return Object.keys(this.db!.orm.getMetadata().getAll())
+      .map((n) => {
+        try {
+          return resolveEntity(n).name;
+        } catch {
+          return undefined;
+        }
+      })
+      .filter((n): n is string => n !== undefined && this.isCached(n));
+  }
+
+  // Rebuilt from the data at every start: a Bloom filter cannot forget, and other programs may
+  // have written while this one was down.
+  private async rebuildBlooms(): Promise<void> {
+    const db = this.db!;
+    const knex = (db.orm.em as SqlEntityManager).getKnex();
+    const schema = db.config.dialect === 'postgresql' ? db.config.postgresql.schema : undefined;
+    for (const [entity, columns] of Object.entries(this.options.bloom)) {
+      if (!this.isCached(entity)) continue;
+      const def = resolveEntity(entity);
+      const perColumn = new Map<string, BloomFilter>();
+      for (const column of columns) {
+        const col = def.columns.get(column);
+        if (!col) continue;
+        const bloom = new BloomFilter(this.options.bloomExpectedItems);
+        const q = knex(def.table.table).distinct(column);
+        const rows = (await (schema ? q.withSchema(schema) : q)) as Record<string, unknown>[];
+        for (const r of rows) bloom.add(valueKey(col.kind, r[column], this.zone));
+        perColumn.set(column, bloom);
+      }
+      this.blooms.set(entity, perColumn);
+    }
+    this.bloomReady = true;
+  }
+
+  private learn(entity: string, row: Row | undefined): void {
+    const perColumn = this.blooms.get(entity);
+    if (!perColumn || !row) return;
+    const def = resolveEntity(entity);
+    for (const [column, bloom] of perColumn) bloom.add(valueKey(def.columns.get(column)!.kind, row[column], this.zone));
+  }
+
+  private bloomRejects(ctx: ReadContext): boolean {
+    if (!this.bloomReady) return false;
+    const perColumn = this.blooms.get(ctx.entity.name);
+    if (!perColumn) return false;
+    for (const c of ctx.filter) {
+      if (c.op !== 'eq') continue;
+      const bloom = perColumn.get(c.column.name);
+      if (bloom && !bloom.mightContain(valueKey(c.column.kind, c.value, this.zone))) return true;
+    }
+    return false;
+  }
+
+  private read(ctx: ReadContext): Promise<ReadResult | undefined> {
+    const entity = ctx.entity.name;
+    if (ctx.options.cache === false || !this.isCached(entity)) return NOTHING;
+    const key = readKey(ctx, this.zone);
+    const hit = this.l1.get(key);
+    if (hit !== undefined && hit.pending === 0) {
+      this.counts.hitsL1++;
+      if (hit.negative) this.counts.negativeHits++;
+      if (this.hooks.hit.taps.length > 0) this.hooks.hit.call({ entity, level: 'l1' });
+      return Promise.resolve({ value: hit.value, source: 'l1' });
+    }
+    if (this.bloomRejects(ctx)) {
+      this.counts.bloomRejections++;
+      if (this.hooks.hit.taps.length > 0) this.hooks.hit.call({ entity, level: 'bloom' });
+      return Promise.resolve({ value: ctx.kind === 'count' ? 0 : EMPTY, source: 'bloom' });
+    }
+    const flight = this.inflight.get(key);
+    if (flight !== undefined) {
+      this.counts.singleFlightJoins++;
+      return flight.promise;
+    }
+    this.counts.misses++;
+    if (this.hooks.miss.taps.length > 0) this.hooks.miss.call({ entity });
+    const promise = this.load(ctx, key).finally(() => {
+      if (this.inflight.get(key)?.promise === promise) this.inflight.delete(key);
+    });
+    this.inflight.set(key, { entity, filter: ctx.filter, promise });
+    return promise;
+  }
+
+  private async load(ctx: ReadContext, key: string): Promise<ReadResult> {
+    const entity = ctx.entity.name;
+    const since = this.log.seq;
+    let gen: string | undefined;
+    if (this.l2) {
+      const found = await this.l2.lookup(entity, key);
+      gen = found.gen;
+      if (found.value !== undefined) {
+        const value = freezeValue(found.value);
+        if (this.hooks.hit.taps.length > 0) this.hooks.hit.call({ entity, level: 'l2' });
+        this.fill(ctx, key, value, since);
+        return { value, source: 'l2' };
+      }
+    }
+    const value = freezeValue(await ctx.load());
+    if (this.fill(ctx, key, value, since) && this.l2) await this.l2.store(entity, key, gen, value, isEmpty(value));
+    return { value, source: 'db' };
+  }
+
+  /** Caches a value read since change `since`, unless a change since then could affect it. */
+  private fill(ctx: ReadContext, key: string, value: readonly Row[] | number, since: number): boolean {
+    if (this.log.changedSince(since, ctx.entity.name, ctx.filter)) return false;
+    const negative = isEmpty(value);
+    const { column, values } = indexOf(ctx.filter, this.zone);
+    const entry: Entry = {
+      key,
+      entity: ctx.entity.name,
+      filter: ctx.filter,
+      value,
+      patchable: ctx.kind === 'get' && ctx.single && ctx.orderBy.length === 0,
+      negative,
+      indexColumn: column,
+      indexValues: values,
+      pending: 0,
+    };
+    this.l1.set(entry, this.ttlFor(ctx.entity.name, negative));
+    return true;
+  }
+
+  private applyChange(change: RowChange | WireChange, phase: Phase): void {
+    const def = typeof change.entity === 'string' ? resolveEntity(change.entity) : change.entity;
+    const local: RowChange = { ...change, entity: def };
+    const entity = def.name;
+    if (local.kind === 'insert' || local.kind === 'update') this.learn(entity, local.after);
+    const rows = local.kind === 'bulk' ? null : [local.before, local.after].filter((r): r is Row => r !== undefined);
+    this.log.record(entity, rows);
+    // Reads in flight that this change can affect are detached: readers arriving from now on
+    // must not join a query that may have run before the change.
+    for (const [key, flight] of this.inflight) {
+      if (flight.entity !== entity) continue;
+      if (rows === null || rows.length === 0 || rows.some((r) => matchesFilter(flight.filter, r, this.zone))) this.inflight.delete(key);
+    }
+    const { dropped, patched } = this.l1.invalidate(local, phase);
+    this.counts.invalidations += dropped;
+    this.counts.patches += patched;
+    if (dropped > 0 && this.hooks.invalidate.taps.length > 0) this.hooks.invalidate.call({ entity, count: dropped });
+  }
+
+  private prepare(ctx: CommitContext): void {
+    for (const change of ctx.changes) this.applyChange(change, 'prepare');
+    if (this.l2) {
+      const entities = new Set(ctx.changes.map((c) => c.entity.name));
+      const prev = this.pendingBump ?? Promise.resolve();
+      this.pendingBump = prev.then(() => this.l2!.bump(entities));
+    }
+  }
+
+  private async committed(ctx: CommitContext): Promise<void> {
+    for (const change of ctx.changes) this.applyChange(change, 'committed');
+    if (this.l2) {
+      await this.pendingBump;
+      this.pendingBump = undefined;
+      await this.l2.bump(new Set(ctx.changes.map((c) => c.entity.name)));
+    }
+    if (this.bus) await this.bus.publish(ctx.changes);
+  }
+
+  private remote(changes: readonly WireChange[]): void {
+    for (const change of changes) {
+      try {
+        this.applyChange(change, 'committed');
+      } catch {
+        // An entity this version does not know: nothing of it is cached here.
+      }
+    }
+  }
+
+  private async close(): Promise<void> {
+    await this.bus?.stop();
+    this.l1.clear();
+    this.inflight.clear();
+  }
+}
