@@ -21,7 +21,17 @@ export class L2Store {
   constructor(
     private readonly keyv: Keyv,
     private readonly ttlFor: (entity: string, negative: boolean) => number,
+    private readonly timeoutMs: number,
   ) {}
+
+  // A store that hangs (Redis down, reconnecting) must not hang reads.
+  private timed<T>(p: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('L2 timed out')), this.timeoutMs);
+    });
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  }
 
   private genKey(entity: string): string {
     return `botdb:gen:${entity}`;
@@ -30,7 +40,7 @@ export class L2Store {
   /** The entity's generation and the entry, if it is current. */
   async lookup(entity: string, key: string): Promise<{ gen: string | undefined; value: readonly Row[] | number | undefined }> {
     try {
-      const [gen, stored] = (await this.keyv.getMany([this.genKey(entity), `botdb:q:${key}`])) as [string | undefined, Stored | undefined];
+      const [gen, stored] = (await this.timed(this.keyv.getMany([this.genKey(entity), `botdb:q:${key}`]))) as [string | undefined, Stored | undefined];
       if (stored && gen !== undefined && stored.gen === gen) {
         this.hits++;
         return { gen, value: deserialize<readonly Row[] | number>(stored.value) };
@@ -46,7 +56,7 @@ export class L2Store {
   async store(entity: string, key: string, gen: string | undefined, value: readonly Row[] | number, negative: boolean): Promise<void> {
     if (gen === undefined) return;
     try {
-      await this.keyv.set(`botdb:q:${key}`, { gen, value: serialize(value) } satisfies Stored, this.ttlFor(entity, negative));
+      await this.timed(this.keyv.set(`botdb:q:${key}`, { gen, value: serialize(value) } satisfies Stored, this.ttlFor(entity, negative)));
     } catch {
       this.errors++;
     }
@@ -55,7 +65,7 @@ export class L2Store {
   /** Starts a new generation for each entity: every entry stored before is stale. */
   async bump(entities: Iterable<string>): Promise<void> {
     try {
-      await Promise.all([...entities].map((e) => this.keyv.set(this.genKey(e), randomUUID())));
+      await this.timed(Promise.all([...entities].map((e) => this.keyv.set(this.genKey(e), randomUUID()))));
     } catch {
       this.errors++;
     }
@@ -64,7 +74,7 @@ export class L2Store {
   /** Makes sure every entity has a generation, so that reads can fill L2. */
   async ensure(entities: Iterable<string>): Promise<void> {
     try {
-      for (const e of entities) if ((await this.keyv.get(this.genKey(e))) === undefined) await this.keyv.set(this.genKey(e), randomUUID());
+      for (const e of entities) if ((await this.timed(this.keyv.get(this.genKey(e)))) === undefined) await this.timed(this.keyv.set(this.genKey(e), randomUUID()));
     } catch {
       this.errors++;
     }

@@ -37,6 +37,10 @@ export interface CachePluginOptions {
   channel?: string;
   /** How long a committed change is remembered to stop a racing read from filling stale data. @default 10000 */
   changeLogMs?: number;
+  /** How long a publish waits for the other processes to apply it. @default 1000 */
+  ackTimeoutMs?: number;
+  /** How long an L2 call may take before the read goes to the database. @default 100 */
+  l2TimeoutMs?: number;
 }
 
 /** The resolved options (defaults applied, validated, frozen). */
@@ -54,6 +58,8 @@ export interface ResolvedCacheOptions {
   readonly redisUrl: string | undefined;
   readonly channel: string;
   readonly changeLogMs: number;
+  readonly ackTimeoutMs: number;
+  readonly l2TimeoutMs: number;
 }
 
 /** The cache's defaults (a test snapshots them). */
@@ -77,6 +83,8 @@ export const DEFAULTS = Object.freeze({
   bloomExpectedItems: 100_000,
   channel: 'botdb:cache:invalidate',
   changeLogMs: 10_000,
+  ackTimeoutMs: 1_000,
+  l2TimeoutMs: 100,
 } as const) satisfies CachePluginOptions;
 
 function positive(value: unknown, fallback: number, option: string): number {
@@ -105,6 +113,11 @@ export function resolveCacheOptions(input: CachePluginOptions = {}): ResolvedCac
   if (input.redisUrl !== undefined && (typeof input.redisUrl !== 'string' || !/^rediss?:\/\//.test(input.redisUrl))) {
     throw BotDbError.badConfig('CachePlugin redisUrl', 'a redis:// URL', input.redisUrl, 'Example: "redis://127.0.0.1:6379".');
   }
+  if (input.l2 !== undefined && input.redisUrl === undefined) {
+    // L2 is shared by processes; without the bus each one's L1 (and Bloom filter) would miss
+    // the others' writes and serve stale rows.
+    throw BotDbError.badConfig('CachePlugin redisUrl', 'a redis:// URL when l2 is set', input.redisUrl, 'Processes sharing L2 must share the invalidation bus too: set redisUrl.');
+  }
   const bloom = input.bloom === false ? {} : (input.bloom ?? DEFAULTS.bloom);
   return Object.freeze({
     maxEntries: positive(input.maxEntries, DEFAULTS.maxEntries, 'maxEntries'),
@@ -120,5 +133,7 @@ export function resolveCacheOptions(input: CachePluginOptions = {}): ResolvedCac
     redisUrl: input.redisUrl,
     channel: input.channel ?? DEFAULTS.channel,
     changeLogMs: positive(input.changeLogMs, DEFAULTS.changeLogMs, 'changeLogMs'),
+    ackTimeoutMs: positive(input.ackTimeoutMs, DEFAULTS.ackTimeoutMs, 'ackTimeoutMs'),
+    l2TimeoutMs: positive(input.l2TimeoutMs, DEFAULTS.l2TimeoutMs, 'l2TimeoutMs'),
   });
 }

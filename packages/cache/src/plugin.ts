@@ -121,7 +121,7 @@ export class CachePlugin implements BotDbPlugin {
     this.zone = db.config.timeZone;
     this.log = new ChangeLog(this.options.changeLogMs, this.zone);
     this.l1 = new L1Store({ maxEntries: this.options.maxEntries, maxBytes: this.options.maxBytes, zone: this.zone, onEvict: () => this.counts.evictions++ });
-    if (this.options.l2) this.l2 = new L2Store(this.options.l2, (entity, negative) => this.ttlFor(entity, negative));
+    if (this.options.l2) this.l2 = new L2Store(this.options.l2, (entity, negative) => this.ttlFor(entity, negative), this.options.l2TimeoutMs);
     HOOKS.set(db, this.hooks);
     STATS.set(db, () => this.stats());
     pipeline.expose(PLUGIN_NAME, { hooks: this.hooks, stats: () => ({ ...this.stats() }) });
@@ -167,7 +167,7 @@ export class CachePlugin implements BotDbPlugin {
     await this.rebuildBlooms();
     if (this.l2) await this.l2.ensure(this.cachedEntities());
     if (this.options.redisUrl) {
-      this.bus = new InvalidationBus(this.options.redisUrl, this.options.channel, (changes) => this.remote(changes));
+      this.bus = new InvalidationBus(this.options.redisUrl, this.options.channel, this.options.ackTimeoutMs, (changes) => this.remote(changes));
       await this.bus.start();
     }
   }

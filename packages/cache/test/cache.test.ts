@@ -158,11 +158,12 @@ describe('CachePlugin on SQLite', function () {
       expect({ ...r, l2: undefined }).to.deep.equal({
         maxEntries: 50_000, maxBytes: 67_108_864, ttlMs: 300_000, ttlByEntity: {}, negativeTtlMs: 30_000, include: undefined, exclude: [],
         bloom: DEFAULTS.bloom, bloomExpectedItems: 100_000, l2: undefined, redisUrl: undefined, channel: 'botdb:cache:invalidate', changeLogMs: 10_000,
+        ackTimeoutMs: 1_000, l2TimeoutMs: 100,
       });
     });
 
     it('bad options fail at construction with BOTDB_ERR_CONFIG', function () {
-      for (const bad of [{ maxEntries: 0 }, { ttlMs: -1 }, { include: 'ChatStreams' }, { redisUrl: 'localhost' }, { l2: {} }]) {
+      for (const bad of [{ maxEntries: 0 }, { ttlMs: -1 }, { include: 'ChatStreams' }, { redisUrl: 'localhost' }, { l2: {} }, { l2: { get() {} } }]) {
         expect(() => new CachePlugin(bad as never), JSON.stringify(bad)).to.throw().with.property('code', 'BOTDB_ERR_CONFIG');
       }
     });
