@@ -103,11 +103,11 @@ class BotDatabase implements Database {
   }
 
   private readContext(def: EntityDef, kind: 'get' | 'count', filter: Filter, orderBy: readonly OrderTerm[], limit: number | undefined, single: boolean, options: CallOptions): ReadContext {
-    const ctx: ReadContext = { db: this, entity: def, kind, filter, orderBy, limit, single, options, load: () => this.loadFromDb(ctx) };
-    return ctx;
+    return new DbReadContext(this, def, kind, filter, orderBy, limit, single, options);
   }
 
-  private async loadFromDb(ctx: ReadContext): Promise<readonly Row[] | number> {
+  /** The database read behind `ReadContext.load()`. */
+  async loadFromDb(ctx: ReadContext): Promise<readonly Row[] | number> {
     return this.reader ? this.readFast(this.reader, ctx) : this.readFrom(this.knex, ctx);
   }
 
@@ -390,4 +390,22 @@ class BotDatabase implements Database {
 function decodedColumns(def: EntityDef, dialect: 'sqlite' | 'postgresql'): readonly ColumnDef[] {
   const kinds = dialect === 'sqlite' ? ['boolean', 'datetime'] : ['datetime', 'bigint'];
   return def.table.columns.filter((c) => kinds.includes(c.kind));
+}
+
+/** A read's context; a class rather than a literal so that `load` is a shared method, not a closure per read. */
+class DbReadContext implements ReadContext {
+  constructor(
+    readonly db: BotDatabase,
+    readonly entity: EntityDef,
+    readonly kind: 'get' | 'count',
+    readonly filter: Filter,
+    readonly orderBy: readonly OrderTerm[],
+    readonly limit: number | undefined,
+    readonly single: boolean,
+    readonly options: CallOptions,
+  ) {}
+
+  load(): Promise<readonly Row[] | number> {
+    return this.db.loadFromDb(this);
+  }
 }

@@ -60,16 +60,18 @@ export class StatementBuilder {
   /** Multi-row INSERT ... RETURNING, split into chunks under the parameter limit. */
   insert(def: EntityDef, rows: readonly Row[]): Statement[] {
     const out: Statement[] = [];
-    // Rows with and without an explicit primary key have different column lists.
-    const groups = new Map<string, { cols: string[]; rows: Row[] }>();
+    // Rows with and without an explicit primary key have different column lists. Consecutive
+    // rows of one list share statements; the statements keep the rows' order, so the rows
+    // they return come back in the caller's order.
+    const groups: { key: string; cols: string[]; rows: Row[] }[] = [];
     for (const row of rows) {
       const cols = def.columnNames.filter((c) => c in row);
       const key = cols.join(',');
-      const g = groups.get(key) ?? { cols, rows: [] };
-      g.rows.push(row);
-      groups.set(key, g);
+      const last = groups[groups.length - 1];
+      if (last?.key === key) last.rows.push(row);
+      else groups.push({ key, cols, rows: [row] });
     }
-    for (const { cols, rows: groupRows } of groups.values()) {
+    for (const { cols, rows: groupRows } of groups) {
       const perChunk = Math.max(1, Math.floor(MAX_PARAMS[this.dialect] / cols.length));
       const tuple = `(${cols.map(() => '?').join(', ')})`;
       for (let i = 0; i < groupRows.length; i += perChunk) {

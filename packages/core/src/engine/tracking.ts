@@ -28,10 +28,12 @@ import type {
   Primary,
   RequiredEntityData,
   TransactionEventArgs,
+  TransactionOptions,
   UpdateOptions,
   UpsertManyOptions,
   UpsertOptions,
 } from '@mikro-orm/core';
+import { TransactionPropagation } from '@mikro-orm/core';
 import { SqlEntityManager, type QueryBuilder } from '@mikro-orm/knex';
 import type { EntityDef } from '../entities/entities.js';
 import { resolveEntity } from '../entities/entities.js';
@@ -75,6 +77,11 @@ export class ChangeTracker implements EventSubscriber {
     }
     // No transaction: the statement autocommitted before we got here.
     await this.publish(changes);
+  }
+
+  /** Publishes the changes of a transaction that has just committed. */
+  async committed(changes: readonly RowChange[]): Promise<void> {
+    if (changes.length > 0) await this.publish(changes);
   }
 
   async afterFlush(args: FlushEventArgs): Promise<void> {
@@ -195,6 +202,37 @@ export class BotDbEntityManager extends SqlEntityManager {
   private async bulk(name: unknown): Promise<void> {
     const t = this.tracked(name);
     if (t) await t.tracker.record(this as unknown as SqlEntityManager, [{ entity: t.def, kind: 'bulk' }]);
+  }
+
+  /**
+   * A transaction or savepoint opened with `em.transactional()` gets its own scope: its changes
+   * join the enclosing transaction only if it commits (a savepoint that rolls back drops them),
+   * and data API calls inside it run on it. MikroORM fires transaction events for root
+   * transactions only, so savepoints cannot be followed any other way.
+   */
+  override async transactional<T>(cb: (em: this) => T | Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const tracker = TRACKERS.get(this.config);
+    const propagation = options.propagation ?? TransactionPropagation.NESTED;
+    const outer = this.getContext(false).getTransactionContext() as object | undefined;
+    // REQUIRED and friends join an existing transaction as is; NOT_SUPPORTED/NEVER open none.
+    const opens =
+      propagation === TransactionPropagation.NESTED ||
+      propagation === TransactionPropagation.REQUIRES_NEW ||
+      (propagation === TransactionPropagation.REQUIRED && outer === undefined);
+    if (!tracker || !opens || this.getContext(false)['disableTransactions']) return super.transactional(cb, options);
+    const scope: { trx: object; em: SqlEntityManager; changes: RowChange[] } = { trx: outer ?? {}, em: this as unknown as SqlEntityManager, changes: [] };
+    const result = await tracker.als.run(scope as Scope, () =>
+      super.transactional(async (em) => {
+        scope.trx = (em.getTransactionContext() as object | undefined) ?? scope.trx;
+        scope.em = em as unknown as SqlEntityManager;
+        return cb(em);
+      }, options),
+    );
+    // A root transaction (or REQUIRES_NEW) has committed; a savepoint hands its changes to
+    // whatever encloses it: a botdb scope, a foreign transaction, or nothing (publish).
+    if (outer === undefined || propagation === TransactionPropagation.REQUIRES_NEW) await tracker.committed(scope.changes);
+    else await tracker.record(this as unknown as SqlEntityManager, scope.changes);
+    return result;
   }
 
   override async insert<Entity extends object>(

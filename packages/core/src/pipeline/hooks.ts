@@ -19,7 +19,7 @@ export interface ReadContext {
    * Runs this read against the database (after the barrier stages), for a plugin that answers
    * the read itself, e.g. a cache running one query for many concurrent misses.
    */
-  readonly load: () => Promise<readonly Row[] | number>;
+  load(): Promise<readonly Row[] | number>;
   readonly db: Database;
   readonly entity: EntityDef;
   readonly kind: 'get' | 'count';
