@@ -282,6 +282,9 @@ class BotDatabase implements Database {
   private async insertRows(tx: Runner, def: EntityDef, rows: readonly Row[], changes: RowChange[]): Promise<Row[]> {
     const out: Row[] = [];
     for (const st of this.statements.insert(def, rows)) out.push(...this.decode(def, await this.run(tx, st, def)));
+    // SQL leaves the order of RETURNING rows open; keys are allocated in VALUES order, so
+    // sorting by key gives each caller its own row back (rows with explicit keys keep theirs).
+    if (out.length > 1 && rows.every((r) => r[def.primaryKey] === undefined)) out.sort((a, b) => (a[def.primaryKey] as number) - (b[def.primaryKey] as number));
     for (const after of out) changes.push({ entity: def, kind: 'insert', key: after[def.primaryKey] as number, after });
     return out;
   }

@@ -53,7 +53,9 @@ export { isValidValue, encodeValue, decodeValue } from './schema/codec.js';
 export { chatStreamId, personId, actionId, epochMicros } from './ids.js';
 
 export type { BotDbConfig, ResolvedConfig, SqliteOptions, PostgresOptions } from './config/config.js';
-export type { Database, GetOptions, QueryOptions, SaveOptions, CallOptions, SessionEntityManager } from './api/types.js';
+export type { Database, GetOptions, QueryOptions, SaveOptions, CallOptions, SessionEntityManager, UpdateOf } from './api/types.js';
+export { isIncrement } from './api/rows.js';
+export type { Increment } from './api/rows.js';
 export type { BotDbPlugin } from './pipeline/plugin.js';
 export type { Hooks, ReadContext, ReadResult, WriteContext, WriteResult, CommitContext, RowChange } from './pipeline/hooks.js';
 export type { Filter, FilterInput, Condition, Op, OrderTerm } from './filters/filters.js';

@@ -26,11 +26,23 @@ export function prepareInsert(def: EntityDef, data: unknown, now: Date = new Dat
       row[col.name] = value;
       continue;
     }
-    if (value === undefined) value = col.default !== undefined ? defaultValue(col, now, zone) : null;
+    // As in the Python module (SQLAlchemy) and MikroORM's onCreate, an explicit null in a column
+    // with a default gets the default.
+    if (value === undefined || (value === null && col.default !== undefined)) value = col.default !== undefined ? defaultValue(col, now, zone) : null;
     checkValue(table, col, value, col.nullable);
     row[col.name] = value;
   }
   return row;
+}
+
+/** An increment in update data: `{ message_count: { $inc: 1 } }` adds to the stored value (NULL counts as 0). */
+export interface Increment {
+  readonly $inc: number;
+}
+
+/** Whether an update value is an increment. */
+export function isIncrement(value: unknown): value is Increment {
+  return typeof value === 'object' && value !== null && !(value instanceof Date) && '$inc' in value;
 }
 
 /** Validates the columns of an update and adds `onupdate` columns the caller did not set. */
@@ -43,6 +55,17 @@ export function prepareUpdate(def: EntityDef, data: unknown, now: Date = new Dat
     if (!col) throw BotDbError.unknownField(table, key, def.columnNames);
     if (value === undefined) continue;
     if (col.primary) throw BotDbError.badQuery(`The primary key ${table}.${key} cannot be updated.`);
+    if (isIncrement(value)) {
+      if (col.kind !== 'integer' && col.kind !== 'float' && col.kind !== 'bigint') {
+        throw BotDbError.badValue(table, key, 'a value ({ $inc } works on number columns only)', value);
+      }
+      if (typeof value.$inc !== 'number' || !Number.isFinite(value.$inc) || (col.kind !== 'float' && !Number.isSafeInteger(value.$inc))) {
+        throw BotDbError.badValue(table, key, `{ $inc: <${col.kind === 'float' ? 'finite number' : 'integer'}> }`, value.$inc);
+      }
+      if (Object.keys(value).length !== 1) throw BotDbError.unknownOperator(table, key, Object.keys(value).find((k) => k !== '$inc') ?? '?');
+      out[key] = { $inc: value.$inc };
+      continue;
+    }
     checkValue(table, col, value, col.nullable);
     out[key] = value;
   }

@@ -3,6 +3,7 @@
  * contract only.
  */
 import type { EntityDef } from '../entities/entities.js';
+import { isIncrement } from './rows.js';
 import { filterToSql, orderByToSql, quoteIdent, type Filter, type OrderTerm } from '../filters/filters.js';
 import { encodeValue, type Dialect, type Row } from '../schema/codec.js';
 import type { TimeZoneMode } from '../schema/datetime.js';
@@ -90,8 +91,11 @@ export class StatementBuilder {
   /** UPDATE of the rows with these primary keys, returning them. */
   updateByKeys(def: EntityDef, keys: readonly unknown[], data: Row): Statement[] {
     const cols = Object.keys(data);
-    const set = cols.map((c) => `${quoteIdent(c)} = ?`).join(', ');
-    const setParams = cols.map((c) => this.encode(def, c, data[c]));
+    const set = cols.map((c) => (isIncrement(data[c]) ? `${quoteIdent(c)} = COALESCE(${quoteIdent(c)}, 0) + ?` : `${quoteIdent(c)} = ?`)).join(', ');
+    const setParams = cols.map((c) => {
+      const v = data[c];
+      return isIncrement(v) ? v.$inc : this.encode(def, c, v);
+    });
     const perChunk = Math.max(1, MAX_PARAMS[this.dialect] - cols.length);
     const out: Statement[] = [];
     for (let i = 0; i < keys.length; i += perChunk) {

@@ -40,6 +40,9 @@ export interface SaveOptions extends CallOptions {
   readonly keyValue?: unknown;
 }
 
+/** Columns to update: a value, or `{ $inc: n }` on a number column to add to what is stored. */
+export type UpdateOf<R> = { [K in keyof R]?: R[K] | (NonNullable<R[K]> extends number ? { readonly $inc: number } : never) };
+
 /** A session's EntityManager: MikroORM's SQL EntityManager, in a transaction. */
 export type SessionEntityManager = SqlEntityManager;
 
@@ -59,7 +62,7 @@ export interface Database {
   create<E extends EntityRef>(entity: E, data: Partial<RowOf<E>>, options?: CallOptions): Promise<RowOf<E>>;
   createMany<E extends EntityRef>(entity: E, rows: readonly Partial<RowOf<E>>[], options?: CallOptions): Promise<RowOf<E>[]>;
   /** Updates every row matching `filters` (pass `{}` for all); returns how many. */
-  update<E extends EntityRef>(entity: E, filters: FilterInput, data: Partial<RowOf<E>>, options?: CallOptions): Promise<number>;
+  update<E extends EntityRef>(entity: E, filters: FilterInput, data: UpdateOf<RowOf<E>>, options?: CallOptions): Promise<number>;
   /** Deletes every row matching `filters` (pass `{}` for all); returns how many. */
   delete(entity: EntityRef, filters: FilterInput, options?: CallOptions): Promise<number>;
   /** Updates the first row whose `keyField` equals `keyValue`, else inserts `data`; returns the row. */
