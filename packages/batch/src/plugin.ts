@@ -1,0 +1,408 @@
+import { SyncHook } from 'tapable';
+import { matchesFilter, Stage, type BotDbPlugin, type Database, type Pipeline, type ReadContext, type Row, type WriteContext, type WriteResult } from '@botdb/core';
+import { filterToInput, groupWrites, type Group, type Pending } from './groups.js';
+import { resolveBatchOptions, type BatchKind, type BatchPluginOptions, type ResolvedBatchOptions } from './options.js';
+import { createAffects, deleteAffects, updateAffects } from './overlap.js';
+import { isTransient } from './transient.js';
+
+const PLUGIN_NAME = 'BatchPlugin';
+const NOTHING: Promise<undefined> = Promise.resolve(undefined);
+const WINDOW = 1024;
+
+/** Events of the batch plugin, for monitoring. */
+export type BatchHooks = {
+  readonly flush: SyncHook<[{ entity: string; size: number; durationMs: number }]>;
+  readonly degrade: SyncHook<[{ reason: string }]>;
+  readonly retry: SyncHook<[{ entity: string }]>;
+  readonly isolated: SyncHook<[{ entity: string }]>;
+};
+
+/** `batch.stats()`. */
+export interface BatchStats {
+  /** Writes the plugin took over. */
+  writes: number;
+  batches: number;
+  avgBatchSize: number;
+  p95BatchSize: number;
+  /** Share of batched writes that committed in a batch of two or more. */
+  batchingRate: number;
+  avgFlushMs: number;
+  p95FlushMs: number;
+  queueDepth: number;
+  degradations: number;
+  degraded: boolean;
+  retries: number;
+  isolatedFailures: number;
+  /** Writes that went straight to the database while batching was degraded. */
+  directWrites: number;
+  barrierFlushes: number;
+  barrierSkips: number;
+  batchSize: number;
+  waitMs: number;
+}
+
+const HOOKS = new WeakMap<Database, BatchHooks>();
+const STATS = new WeakMap<Database, () => BatchStats>();
+
+function p95(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Write coalescing: the writes of many concurrent callers commit together, in one transaction
+ * per flush, and each caller's promise resolves after that commit with what a direct write
+ * returns. A read issued after a write sees it.
+ *
+ * @example
+ * const db = await createDatabase({ plugins: [new BatchPlugin()] });
+ */
+export class BatchPlugin implements BotDbPlugin {
+  readonly name = PLUGIN_NAME;
+  readonly options: ResolvedBatchOptions;
+  readonly hooks: BatchHooks = Object.freeze({
+    flush: new SyncHook<[{ entity: string; size: number; durationMs: number }]>(['event']),
+    degrade: new SyncHook<[{ reason: string }]>(['event']),
+    retry: new SyncHook<[{ entity: string }]>(['event']),
+    isolated: new SyncHook<[{ entity: string }]>(['event']),
+  });
+
+  private db!: Database;
+  private queue: Pending[] = [];
+  private readonly pendingByEntity = new Map<string, Set<Pending>>();
+  private count = 0;
+  private seq = 0;
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private timerIsWait = false;
+  private roomWaiters: (() => void)[] = [];
+  private size: number;
+  private waitMs = 0;
+  private lastArrival = 0;
+  private interArrivalMs = Number.POSITIVE_INFINITY;
+  private flushEwmaMs = 0;
+  private degradedUntil = 0;
+  private readonly sizes: number[] = [];
+  private readonly latencies: number[] = [];
+  private readonly c = { writes: 0, batches: 0, inBatches: 0, batchedWrites: 0, degradations: 0, retries: 0, isolatedFailures: 0, directWrites: 0, barrierFlushes: 0, barrierSkips: 0 };
+
+  constructor(options?: BatchPluginOptions) {
+    this.options = resolveBatchOptions(options);
+    this.size = this.options.minBatch;
+  }
+
+  static getHooks(db: Database): BatchHooks | undefined {
+    return HOOKS.get(db);
+  }
+
+  static getStats(db: Database): BatchStats | undefined {
+    return STATS.get(db)?.();
+  }
+
+  apply(pipeline: Pipeline): void {
+    this.db = pipeline.db;
+    HOOKS.set(this.db, this.hooks);
+    STATS.set(this.db, () => this.stats());
+    pipeline.expose(PLUGIN_NAME, { hooks: this.hooks, stats: () => ({ ...this.stats() }) });
+    pipeline.hooks.write.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => this.write(ctx));
+    pipeline.hooks.read.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => this.barrier(ctx));
+    pipeline.hooks.close.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, () => this.drain());
+  }
+
+  stats(): BatchStats {
+    const c = this.c;
+    return {
+      writes: c.writes,
+      batches: c.batches,
+      avgBatchSize: c.batches === 0 ? 0 : c.batchedWrites / c.batches,
+      p95BatchSize: p95(this.sizes),
+      batchingRate: c.batchedWrites === 0 ? 0 : c.inBatches / c.batchedWrites,
+      avgFlushMs: this.latencies.length === 0 ? 0 : this.latencies.reduce((a, b) => a + b, 0) / this.latencies.length,
+      p95FlushMs: p95(this.latencies),
+      queueDepth: this.count,
+      degradations: c.degradations,
+      degraded: Date.now() < this.degradedUntil,
+      retries: c.retries,
+      isolatedFailures: c.isolatedFailures,
+      directWrites: c.directWrites,
+      barrierFlushes: c.barrierFlushes,
+      barrierSkips: c.barrierSkips,
+      batchSize: this.size,
+      waitMs: this.waitMs,
+    };
+  }
+
+  /** Waits until everything queued so far has committed (or failed). */
+  async flush(): Promise<void> {
+    const all = [...this.queue];
+    for (const set of this.pendingByEntity.values()) all.push(...set);
+    this.schedule(true);
+    await Promise.all(all.map((p) => p.settled));
+  }
+
+  private takes(ctx: WriteContext): ctx is WriteContext & { kind: BatchKind } {
+    const kinds = this.options.entities[ctx.entity.name];
+    return kinds !== undefined && ctx.kind !== 'save' && kinds.includes(ctx.kind);
+  }
+
+  private write(ctx: WriteContext): Promise<WriteResult | undefined> {
+    if (!this.takes(ctx)) return NOTHING;
+    if (Date.now() < this.degradedUntil) {
+      this.c.directWrites++;
+      return NOTHING;
+    }
+    return this.enqueue(ctx);
+  }
+
+  private async enqueue(ctx: WriteContext & { kind: BatchKind }): Promise<WriteResult> {
+    // Backpressure: a full queue makes new writes wait instead of growing memory.
+    while (this.count >= this.options.maxQueue) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    let resolve!: (r: WriteResult) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<WriteResult>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const settled = promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    const item: Pending = {
+      seq: ++this.seq,
+      entity: ctx.entity,
+      kind: ctx.kind,
+      rows: ctx.kind === 'create' ? ctx.rows : [],
+      filter: ctx.kind === 'update' || ctx.kind === 'delete' ? ctx.filter : [],
+      data: ctx.kind === 'update' ? ctx.data : {},
+      resolve,
+      reject,
+      settled,
+    };
+    this.queue.push(item);
+    this.count++;
+    this.c.writes++;
+    let set = this.pendingByEntity.get(ctx.entity.name);
+    if (!set) {
+      set = new Set();
+      this.pendingByEntity.set(ctx.entity.name, set);
+    }
+    set.add(item);
+    void settled.then(() => this.done(item));
+    const now = performance.now();
+    if (this.lastArrival > 0) {
+      const gap = now - this.lastArrival;
+      this.interArrivalMs = this.interArrivalMs === Number.POSITIVE_INFINITY ? gap : this.interArrivalMs * 0.9 + gap * 0.1;
+    }
+    this.lastArrival = now;
+    this.schedule(ctx.options.priority === 'high');
+    return promise;
+  }
+
+  private done(item: Pending): void {
+    this.pendingByEntity.get(item.entity.name)?.delete(item);
+    this.count--;
+    const waiters = this.roomWaiters.splice(0, Math.max(0, this.options.maxQueue - this.count));
+    for (const w of waiters) w();
+  }
+
+  /**
+   * Group commit: while a flush runs, new writes queue and form the next batch. With no flush
+   * running, an urgent write starts one at once; otherwise it starts once the current tick's
+   * writes are in (setImmediate), after the adaptive wait if the batch is not yet full (0
+   * unless writes arrive closer together than `maxWaitMs`).
+   */
+  private schedule(urgent: boolean): void {
+    if (this.flushing) return;
+    if (urgent) {
+      this.clearTimer();
+      this.flushing = this.run();
+      return;
+    }
+    const full = this.queue.length >= this.size;
+    if (this.timer && !(full && this.timerIsWait)) return;
+    this.clearTimer();
+    const start = () => {
+      this.timer = undefined;
+      if (!this.flushing && this.queue.length > 0) this.flushing = this.run();
+    };
+    this.timerIsWait = !full && this.waitMs > 0;
+    this.timer = this.timerIsWait ? setTimeout(start, this.waitMs) : setImmediate(start);
+  }
+
+  private clearTimer(): void {
+    if (!this.timer) return;
+    if ('hasRef' in this.timer && 'refresh' in this.timer) clearTimeout(this.timer as NodeJS.Timeout);
+    else clearImmediate(this.timer as NodeJS.Immediate);
+    this.timer = undefined;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        // Everything queued goes, up to maxBatch; the adaptive size only decides when a
+        // flush stops waiting for more.
+        const items = this.queue.splice(0, this.options.maxBatch);
+        await this.flushBatch(items);
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async flushBatch(items: Pending[]): Promise<void> {
+    const start = performance.now();
+    await this.execute(items, true);
+    const ms = performance.now() - start;
+    this.record(items, ms);
+    this.adapt(items.length, ms);
+  }
+
+  private record(items: readonly Pending[], ms: number): void {
+    this.c.batches++;
+    this.c.batchedWrites += items.length;
+    if (items.length >= 2) this.c.inBatches += items.length;
+    this.sizes.push(items.length);
+    this.latencies.push(ms);
+    if (this.sizes.length > WINDOW) this.sizes.shift();
+    if (this.latencies.length > WINDOW) this.latencies.shift();
+    if (this.hooks.flush.taps.length > 0) {
+      const perEntity = new Map<string, number>();
+      for (const i of items) perEntity.set(i.entity.name, (perEntity.get(i.entity.name) ?? 0) + 1);
+      for (const [entity, size] of perEntity) this.hooks.flush.call({ entity, size, durationMs: ms });
+    }
+  }
+
+  // Batch size follows flush latency (grow while flushes stay under target, shrink above it);
+  // the wait follows arrivals (worth waiting only if the next write is expected soon).
+  private adapt(batch: number, ms: number): void {
+    const o = this.options;
+    if (ms < o.targetFlushMs && batch >= Math.floor(this.size)) this.size = Math.min(o.maxBatch, this.size * 2);
+    else if (ms > o.targetFlushMs) this.size = Math.max(o.minBatch, this.size * 0.7);
+    this.waitMs = this.queue.length >= this.size ? 0 : this.interArrivalMs < o.maxWaitMs ? Math.min(o.maxWaitMs, this.interArrivalMs * 2) : 0;
+    this.flushEwmaMs = this.flushEwmaMs === 0 ? ms : this.flushEwmaMs * 0.8 + ms * 0.2;
+    if (this.flushEwmaMs > o.slowFlushMs) this.degrade(`flushes take ${this.flushEwmaMs.toFixed(0)} ms on average`);
+  }
+
+  private degrade(reason: string): void {
+    if (Date.now() < this.degradedUntil) return;
+    this.degradedUntil = Date.now() + this.options.recoverAfterMs;
+    this.flushEwmaMs = 0;
+    this.c.degradations++;
+    if (this.hooks.degrade.taps.length > 0) this.hooks.degrade.call({ reason });
+  }
+
+  /**
+   * Commits `items` in one transaction and settles each. Transient errors retry with backoff
+   * until `retryForMs`; any other failure splits the batch and retries the halves, so one bad
+   * row fails alone and its neighbours commit.
+   */
+  private async execute(items: Pending[], top: boolean): Promise<void> {
+    const deadline = Date.now() + this.options.retryForMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const results = await this.commit(items);
+        for (const item of items) item.resolve(results.get(item)!);
+        return;
+      } catch (e) {
+        if (isTransient(e) && Date.now() < deadline) {
+          this.c.retries++;
+          if (this.hooks.retry.taps.length > 0) this.hooks.retry.call({ entity: items[0]!.entity.name });
+          await sleep(Math.min(1000, 5 * 2 ** attempt));
+          continue;
+        }
+        if (isTransient(e)) {
+          this.degrade('the database kept failing transiently');
+          for (const item of items) item.reject(e);
+          return;
+        }
+        if (items.length === 1) {
+          if (!top) {
+            this.c.isolatedFailures++;
+            if (this.hooks.isolated.taps.length > 0) this.hooks.isolated.call({ entity: items[0]!.entity.name });
+          }
+          items[0]!.reject(e);
+          return;
+        }
+        const mid = items.length >> 1;
+        await this.execute(items.slice(0, mid), false);
+        await this.execute(items.slice(mid), false);
+        return;
+      }
+    }
+  }
+
+  private async commit(items: readonly Pending[]): Promise<Map<Pending, WriteResult>> {
+    const results = new Map<Pending, WriteResult>();
+    const groups = groupWrites(items, this.db.config.timeZone);
+    // Data API calls inside a session join its transaction and skip the write hook: one
+    // commit, one `committed` for the whole flush.
+    await this.db.session(async () => {
+      for (const g of groups) await this.runGroup(g, results);
+    });
+    return results;
+  }
+
+  private async runGroup(g: Group, results: Map<Pending, WriteResult>): Promise<void> {
+    const db = this.db;
+    if (g.kind === 'create') {
+      const rows = await db.createMany(g.entity.name, g.items.flatMap((i) => i.rows));
+      let at = 0;
+      for (const item of g.items) {
+        results.set(item, { rows: rows.slice(at, at + item.rows.length) as Row[] });
+        at += item.rows.length;
+      }
+      return;
+    }
+    if (g.kind === 'update') {
+      const count = await db.update(g.entity.name, filterToInput(g.filter), g.data);
+      for (const item of g.items) results.set(item, { count });
+      return;
+    }
+    if (g.items.length === 1 || g.column === undefined) {
+      for (const item of g.items) results.set(item, { count: await db.delete(g.entity.name, filterToInput(item.filter)) });
+      return;
+    }
+    const values = g.items.map((i) => i.filter[0]!.value);
+    const filters = { [g.column]: { $in: values } };
+    const rows = (await db.get(g.entity.name, { filters })) as Row[];
+    await db.delete(g.entity.name, filters);
+    for (const item of g.items) results.set(item, { count: rows.filter((r) => matchesFilter(item.filter, r, db.config.timeZone)).length });
+  }
+
+  /**
+   * Read-your-writes: a read waits for the pending writes of its entity that could change its
+   * answer (flushing them now), and only for those.
+   */
+  private barrier(ctx: ReadContext): Promise<undefined> {
+    const set = this.pendingByEntity.get(ctx.entity.name);
+    if (!set || set.size === 0) return NOTHING;
+    const zone = this.db.config.timeZone;
+    const relevant: Promise<void>[] = [];
+    for (const p of set) {
+      const affects =
+        p.kind === 'create' ? createAffects(p.rows, ctx.filter, zone) : p.kind === 'update' ? updateAffects(p.filter, p.data, ctx.filter, zone) : deleteAffects(p.filter, ctx.filter, zone);
+      if (affects) relevant.push(p.settled);
+    }
+    if (relevant.length === 0) {
+      this.c.barrierSkips++;
+      return NOTHING;
+    }
+    this.c.barrierFlushes++;
+    this.schedule(true);
+    return Promise.all(relevant).then(() => undefined);
+  }
+
+  /** On close: flush until nothing is queued or in flight. */
+  private async drain(): Promise<void> {
+    this.clearTimer();
+    while (this.queue.length > 0 || this.flushing) {
+      if (!this.flushing) this.flushing = this.run();
+      await this.flushing;
+    }
+  }
+}
