@@ -203,10 +203,11 @@ class BotDatabase implements Database {
     const keyed = keyField !== undefined && keyValue !== undefined && keyValue !== null;
     if (keyed && !def.columns.has(keyField)) throw BotDbError.unknownField(def.table.table, keyField, def.columnNames);
     const filter = keyed ? normalizeFilter(def, { [keyField]: keyValue }) : [];
-    // Validate both shapes up front: a bad row fails the same way whichever branch runs.
-    const insertRow = prepareInsert(def, data, new Date(), this.config.timeZone);
+    // Keys and types are checked up front; whether the row is complete enough to insert only
+    // matters when no row matched (then the check runs inside the transaction, which rolls back).
     const updateData = Object.keys(data).length > 0 ? prepareUpdate(def, data) : undefined;
-    const ctx: WriteContext = { db: this, entity: def, options, kind: 'save', keyField: keyField ?? '', keyValue, data: insertRow };
+    if (!keyed) prepareInsert(def, data, new Date(), this.config.timeZone);
+    const ctx: WriteContext = { db: this, entity: def, options, kind: 'save', keyField: keyField ?? '', keyValue, data: updateData ?? {} };
     const res = await this.write(ctx, async (tx, changes) => {
       if (keyed) {
         const found = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], 1, true), def));
@@ -215,7 +216,7 @@ class BotDatabase implements Database {
           return { rows: await this.updateRows(tx, def, found, updateData, changes) };
         }
       }
-      return { rows: await this.insertRows(tx, def, [insertRow], changes) };
+      return { rows: await this.insertRows(tx, def, [prepareInsert(def, data, new Date(), this.config.timeZone)], changes) };
     });
     return res.rows?.[0] as never;
   }
@@ -233,9 +234,10 @@ class BotDatabase implements Database {
         return this.create(entity, data, options);
       case 'update':
         if (data === undefined) throw BotDbError.badQuery('query({ type: "update" }) needs data.');
-        return this.update(entity, filters ?? {}, data, options);
+        return this.update(entity, filters as FilterInput, data, options);
       case 'delete':
-        return this.delete(entity, filters ?? {}, options);
+        // Like db.delete: no filters is a mistake, {} is "every row".
+        return this.delete(entity, filters as FilterInput, options);
       default:
         throw BotDbError.badQuery(`Unknown query type ${JSON.stringify(type)}: use get, create, update, delete or count.`);
     }

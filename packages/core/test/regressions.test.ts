@@ -1,0 +1,41 @@
+import { after, before, describe, it } from 'mocha';
+import { expect } from 'chai';
+import { ChatStreams, createDatabase, type Database } from '../src/index.js';
+import { tempDir } from './support/sqlite.js';
+
+describe('regressions', function () {
+  const dir = tempDir();
+  let db: Database;
+  before(async function () {
+    db = await createDatabase({ url: `sqlite:${dir.file('regressions.db')}` });
+  });
+  after(async function () {
+    await db.close();
+    dir.remove();
+  });
+
+  // save() validated the insert shape even when a row matched, so a partial update failed.
+  it('save with partial data updates a matching row', async function () {
+    await db.create(ChatStreams, { stream_id: 'partial', create_time: 1, last_active_time: 1, platform: 'qq', user_platform: 'qq', user_id: 'u', user_nickname: 'n' });
+    const row = await db.save(ChatStreams, { message_count: 9 }, { keyField: 'stream_id', keyValue: 'partial' });
+    expect(row.message_count).to.equal(9);
+    expect(await db.count(ChatStreams, { stream_id: 'partial' })).to.equal(1);
+  });
+
+  it('save with partial data and no matching row fails with a code and writes nothing', async function () {
+    const err = await db.save(ChatStreams, { message_count: 9 }, { keyField: 'stream_id', keyValue: 'absent' }).catch((e: unknown) => e);
+    expect(err).to.have.property('code', 'BOTDB_ERR_BAD_VALUE');
+    expect(await db.count(ChatStreams, { stream_id: 'absent' })).to.equal(0);
+  });
+
+  // query({ type: 'delete' }) without filters emptied the table, unlike db.delete.
+  it('query delete or update without filters is refused; {} is every row', async function () {
+    const before = await db.count(ChatStreams, {});
+    for (const type of ['delete', 'update'] as const) {
+      const err = await db.query(ChatStreams, { type, data: { message_count: 1 } }).catch((e: unknown) => e);
+      expect(err, type).to.have.property('code', 'BOTDB_ERR_BAD_QUERY');
+    }
+    expect(await db.count(ChatStreams, {})).to.equal(before);
+    expect(await db.query(ChatStreams, { type: 'delete', filters: {} })).to.equal(before);
+  });
+});
