@@ -23,6 +23,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS scripts (mocha loads its reporter with require).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['**/test/**/*.ts'],
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },
   },

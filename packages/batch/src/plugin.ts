@@ -339,9 +339,9 @@ export class BatchPlugin implements BotDbPlugin {
   private async commit(items: readonly Pending[]): Promise<Map<Pending, WriteResult>> {
     const results = new Map<Pending, WriteResult>();
     const groups = groupWrites(items, this.db.config.timeZone);
-    // Data API calls inside a session join its transaction and skip the write hook: one
-    // commit, one `committed` for the whole flush.
-    await this.db.session(async () => {
+    // Data API calls inside a transaction join it and skip the write hook: one commit, one
+    // `committed` for the whole flush.
+    await this.db.transaction(async () => {
       for (const g of groups) await this.runGroup(g, results);
     });
     return results;

@@ -6,18 +6,19 @@ import { BotDbError } from './errors.js';
 import { normalizeFilter, normalizeOrderBy, type Filter, type FilterInput, type OrderTerm } from './filters/filters.js';
 import type { CommitContext, ReadContext, ReadResult, RowChange, WriteContext, WriteResult } from './pipeline/hooks.js';
 import { applyPlugins, Pipeline } from './pipeline/plugin.js';
-import { decodeValue, type Row } from './schema/codec.js';
+import { decodeValue, encodeValue, type Row } from './schema/codec.js';
 import type { ColumnDef } from './schema/types.js';
 import { syncSchema, type SyncReport } from './schema/sync.js';
 import { prepareInsert, prepareLimit, prepareUpdate } from './api/rows.js';
 import { StatementBuilder, type Statement } from './api/statements.js';
 import type { CallOptions, Database, GetOptions, QueryOptions, SaveOptions, SessionEntityManager } from './api/types.js';
-import { connect } from './engine/connect.js';
+import { connect, sqlitePragmas } from './engine/connect.js';
 import { SqliteReader } from './engine/reader.js';
+import { Mutex, SqliteWriter } from './engine/writer.js';
 import { bindTracker, ChangeTracker, type Scope } from './engine/tracking.js';
 
-/** A runner: the pooled knex client or a transaction. */
-type Runner = Knex | Knex.Transaction;
+/** Where statements run: the pooled knex client, a knex transaction, or the SQLite fast writer. */
+type Runner = Knex | Knex.Transaction | SqliteWriter;
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
 
@@ -42,6 +43,14 @@ class BotDatabase implements Database {
   private readonly tracker: ChangeTracker;
   /** Fast path for reads outside sessions (SQLite file with better-sqlite3), else undefined. */
   private reader: SqliteReader | undefined;
+  /** Fast path for data API transactions (SQLite file with better-sqlite3), else undefined. */
+  private writer: SqliteWriter | undefined;
+  /**
+   * On SQLite with the fast writer, every in-process write transaction (the writer's, its
+   * fallback's, a session's) holds this lock, so connections of this process never wait on each
+   * other's SQLite locks.
+   */
+  private readonly writeLock = new Mutex();
   private readonly decodedColumns = new Map<EntityDef, readonly ColumnDef[]>();
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -73,10 +82,12 @@ class BotDatabase implements Database {
       }
       if (this.config.dialect === 'sqlite' && this.config.sqlite.driver === 'better-sqlite3') {
         this.reader = await SqliteReader.open(this.config.url, this.config.sqlite.busyTimeoutMs);
+        this.writer = await SqliteWriter.open(this.config.url, sqlitePragmas(this.config));
       }
       await this.pipeline.hooks.init.promise(this);
     } catch (e) {
       this.reader?.close();
+      this.writer?.close();
       await this.ormInstance.close(true);
       this.closed = true;
       throw e instanceof BotDbError ? e : new BotDbError('BOTDB_ERR_SCHEMA', `Schema sync failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -115,8 +126,8 @@ class BotDatabase implements Database {
     const scope = this.tracker.als.getStore();
     // Inside a session the read sees the session's own uncommitted writes; plugins stay out.
     if (scope) {
-      await scope.em.flush();
-      return this.readFrom(scope.trx as Runner, ctx);
+      await scope.em?.flush();
+      return this.readFrom(runnerOf(scope), ctx);
     }
     const hooks = this.pipeline.hooks;
     let result: ReadResult | undefined;
@@ -258,36 +269,86 @@ class BotDatabase implements Database {
     const scope = this.tracker.als.getStore();
     if (scope) {
       // Pending unit-of-work changes go first, so the write sees (and orders after) them.
-      await scope.em.flush();
-      return body(scope.trx as Runner, scope.changes);
+      await scope.em?.flush();
+      return body(runnerOf(scope), scope.changes);
     }
     const hooks = this.pipeline.hooks;
     if (hooks.write.taps.length > 0) {
       const taken = await hooks.write.promise(ctx);
       if (taken !== undefined) return taken;
     }
-    const changes: RowChange[] = [];
-    let result: WriteResult;
     try {
-      result = await this.knex.transaction(async (trx) => {
-        const r = await body(trx, changes);
-        this.prepareCommit(changes);
-        return r;
+      return await this.inTransaction(() => {
+        const s = this.tracker.als.getStore()!;
+        return body(runnerOf(s), s.changes);
       });
     } catch (e) {
       throw BotDbError.fromDriver(`${ctx.kind} ${ctx.entity.table.table}`, e);
     }
-    await this.publish(changes);
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (typeof fn !== 'function') throw BotDbError.badQuery('transaction() takes an async function () => { ... }.');
+    // Inside a session or another transaction, data API calls already share it.
+    if (this.tracker.als.getStore()) return fn();
+    return this.inTransaction(fn);
+  }
+
+  /**
+   * Runs `fn` in a new transaction whose data API calls join it; publishes its changes once,
+   * after the commit. On SQLite the fast writer runs it when the database is not busy.
+   */
+  private async inTransaction<T>(fn: () => Promise<T>): Promise<T> {
+    const scope: Scope = { trx: undefined, em: undefined, changes: [] };
+    const release = this.writer ? await this.writeLock.acquire() : undefined;
+    let result: T;
+    try {
+      if (this.writer && this.writer.begin()) {
+        scope.writer = this.writer;
+        try {
+          result = await this.tracker.als.run(scope, fn);
+          this.prepareCommit(scope.changes);
+          this.writer.commit();
+        } catch (e) {
+          this.writer.rollback();
+          throw e;
+        }
+      } else {
+        // Another process holds the lock (or there is no fast writer): knex waits for it.
+        result = await this.knex.transaction(async (trx) => {
+          scope.trx = trx;
+          const r = await this.tracker.als.run(scope, fn);
+          this.prepareCommit(scope.changes);
+          return r;
+        });
+      }
+    } finally {
+      release?.();
+    }
+    await this.publish(scope.changes);
     return result;
   }
 
   private async insertRows(tx: Runner, def: EntityDef, rows: readonly Row[], changes: RowChange[]): Promise<Row[]> {
+    const pk = def.primaryKey;
+    const zone = this.config.timeZone;
+    const restore = restoredColumns(def);
     const out: Row[] = [];
-    for (const st of this.statements.insert(def, rows)) out.push(...this.decode(def, await this.run(tx, st, def)));
-    // SQL leaves the order of RETURNING rows open; keys are allocated in VALUES order, so
-    // sorting by key gives each caller its own row back (rows with explicit keys keep theirs).
-    if (out.length > 1 && rows.every((r) => r[def.primaryKey] === undefined)) out.sort((a, b) => (a[def.primaryKey] as number) - (b[def.primaryKey] as number));
-    for (const after of out) changes.push({ entity: def, kind: 'insert', key: after[def.primaryKey] as number, after });
+    for (const st of this.statements.insert(def, rows, tx instanceof SqliteWriter)) {
+      const keys = (await this.run(tx, st, def)).map((r) => Number(r[pk]));
+      // SQL leaves the order of RETURNING rows open; keys are allocated in VALUES order.
+      keys.sort((a, b) => a - b);
+      let k = 0;
+      for (const row of st.rows) {
+        const after: Row = { [pk]: row[pk] ?? keys[k++] };
+        for (const c of def.columnNames) if (c !== pk) after[c] = row[c];
+        // What reading the row back would give: naive DateTime text becomes a Date.
+        for (const c of restore) after[c.name] = decodeValue(c.kind, encodeValue(c.kind, after[c.name], this.config.dialect, zone), zone);
+        out.push(after);
+      }
+    }
+    for (const after of out) changes.push({ entity: def, kind: 'insert', key: after[pk] as number, after });
     return out;
   }
 
@@ -320,11 +381,28 @@ class BotDatabase implements Database {
     this.assertOpen();
     if (typeof fn !== 'function') throw BotDbError.badQuery('session() takes an async function (em) => { ... }.');
     const parent = this.tracker.als.getStore();
-    const base = parent ? parent.em : (this.orm.em.fork() as SqlEntityManager);
+    if (!parent && this.writer) {
+      const release = await this.writeLock.acquire();
+      try {
+        return await this.openSession(undefined, fn);
+      } finally {
+        release();
+      }
+    }
+    return this.openSession(parent, fn);
+  }
+
+  private async openSession<T>(parent: Scope | undefined, fn: (em: SessionEntityManager) => Promise<T>): Promise<T> {
+    if (parent && !parent.em) {
+      // It would need a second transaction while this one holds the database (one connection
+      // on SQLite): it could only deadlock.
+      throw BotDbError.badQuery('db.session() cannot run inside db.transaction(). Open the session first and use the data API inside it, or use only the data API.');
+    }
+    const base = parent?.em ?? (this.orm.em.fork() as SqlEntityManager);
     // The scope wraps the whole transactional() call so that MikroORM's closing flush, which
     // runs after fn returns, is still recorded in this session.
-    const scope: { trx: object; em: SqlEntityManager; changes: RowChange[] } = { trx: {}, em: base, changes: [] };
-    const result = await this.tracker.als.run(scope as Scope, () =>
+    const scope: Scope = { trx: undefined, em: base, changes: [] };
+    const result = await this.tracker.als.run(scope, () =>
       base.transactional(async (em) => {
         scope.trx = em.getTransactionContext() as object;
         scope.em = em;
@@ -334,6 +412,15 @@ class BotDatabase implements Database {
     if (parent) parent.changes.push(...scope.changes);
     else await this.publish(scope.changes);
     return result;
+  }
+
+  stats(): Record<string, Readonly<Record<string, unknown>>> {
+    const out: Record<string, Readonly<Record<string, unknown>>> = {};
+    for (const name of this.pipeline.exposed()) {
+      const stats = this.pipeline.surface(name)?.stats;
+      if (stats) out[name] = stats();
+    }
+    return out;
   }
 
   // ---- plumbing ----------------------------------------------------------------------------
@@ -347,7 +434,7 @@ class BotDatabase implements Database {
     const start = observed ? performance.now() : 0;
     let res: unknown;
     try {
-      res = await runner.raw(st.sql, st.params as Knex.RawBinding[]);
+      res = runner instanceof SqliteWriter ? runner.all(st.sql, st.params) : await runner.raw(st.sql, st.params as Knex.RawBinding[]);
     } catch (e) {
       if (observed) this.reportQuery(st.sql, start, entity, true);
       throw BotDbError.fromDriver(st.sql, e);
@@ -384,6 +471,7 @@ class BotDatabase implements Database {
       } finally {
         this.closed = true;
         this.reader?.close();
+        this.writer?.close();
         await this.ormInstance?.close(true);
       }
     })();
@@ -413,4 +501,13 @@ class DbReadContext implements ReadContext {
   load(): Promise<readonly Row[] | number> {
     return this.db.loadFromDb(this);
   }
+}
+
+function runnerOf(scope: Scope): Runner {
+  return (scope.writer as SqliteWriter | undefined) ?? (scope.trx as Knex.Transaction);
+}
+
+/** Columns whose inserted JS value may differ from what reading it back gives. */
+function restoredColumns(def: EntityDef): readonly ColumnDef[] {
+  return def.table.columns.filter((c) => c.kind === 'datetime' || c.kind === 'bigint');
 }

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'mocha';
 import { expect } from 'chai';
-import { ChatStreams, createDatabase, type Database } from '../src/index.js';
+import { ChatStreams, createDatabase, type Database, type Pipeline } from '../src/index.js';
 import { tempDir } from './support/sqlite.js';
 
 describe('regressions', function () {
@@ -37,5 +37,22 @@ describe('regressions', function () {
     }
     expect(await db.count(ChatStreams, {})).to.equal(before);
     expect(await db.query(ChatStreams, { type: 'delete', filters: {} })).to.equal(before);
+  });
+});
+
+describe('db.stats()', function () {
+  it('gathers what plugins expose, by plugin name', async function () {
+    const plugin = {
+      name: 'CountingPlugin',
+      apply(pipeline: Pipeline) {
+        pipeline.expose('CountingPlugin', { stats: () => ({ answer: 42 }) });
+      },
+    };
+    const db = await createDatabase({ url: 'sqlite::memory:', plugins: [plugin] });
+    expect(db.stats()).to.deep.equal({ CountingPlugin: { answer: 42 } });
+    await db.close();
+    const bare = await createDatabase({ url: 'sqlite::memory:' });
+    expect(bare.stats()).to.deep.equal({});
+    await bare.close();
   });
 });

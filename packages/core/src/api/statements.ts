@@ -13,6 +13,9 @@ export interface Statement {
   readonly params: unknown[];
 }
 
+/** Rows per INSERT statement on the cached-statement path, largest first. */
+const CHUNKS = [64, 16, 4, 1] as const;
+
 /** Largest number of bound parameters one statement may carry. */
 export const MAX_PARAMS: Readonly<Record<Dialect, number>> = { sqlite: 32_766, postgresql: 65_535 };
 
@@ -59,11 +62,10 @@ export class StatementBuilder {
   }
 
   /** Multi-row INSERT ... RETURNING, split into chunks under the parameter limit. */
-  insert(def: EntityDef, rows: readonly Row[]): Statement[] {
-    const out: Statement[] = [];
+  insert(def: EntityDef, rows: readonly Row[], fixedChunks = false): (Statement & { readonly rows: readonly Row[] })[] {
+    const out: (Statement & { readonly rows: readonly Row[] })[] = [];
     // Rows with and without an explicit primary key have different column lists. Consecutive
-    // rows of one list share statements; the statements keep the rows' order, so the rows
-    // they return come back in the caller's order.
+    // rows of one list share statements, which keep the rows' order.
     const groups: { key: string; cols: string[]; rows: Row[] }[] = [];
     for (const row of rows) {
       const cols = def.columnNames.filter((c) => c in row);
@@ -73,15 +75,22 @@ export class StatementBuilder {
       else groups.push({ key, cols, rows: [row] });
     }
     for (const { cols, rows: groupRows } of groups) {
-      const perChunk = Math.max(1, Math.floor(MAX_PARAMS[this.dialect] / cols.length));
+      const maxChunk = Math.max(1, Math.floor(MAX_PARAMS[this.dialect] / cols.length));
       const tuple = `(${cols.map(() => '?').join(', ')})`;
-      for (let i = 0; i < groupRows.length; i += perChunk) {
-        const chunk = groupRows.slice(i, i + perChunk);
+      for (let i = 0; i < groupRows.length; ) {
+        // With cached statements (the SQLite writer) a few fixed sizes keep every statement in
+        // the cache; otherwise as many rows per statement as the parameter limit allows.
+        const left = groupRows.length - i;
+        const size = fixedChunks ? (CHUNKS.find((n) => n <= left && n <= maxChunk) ?? 1) : Math.min(left, maxChunk);
+        const chunk = groupRows.slice(i, i + size);
+        i += size;
         const params: unknown[] = [];
         for (const row of chunk) for (const c of cols) params.push(this.encode(def, c, row[c]));
+        // Only the keys come back: the rest of each row is what was inserted.
         out.push({
-          sql: `INSERT INTO ${this.table(def)} (${cols.map(quoteIdent).join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} RETURNING ${this.columns(def)}`,
+          sql: `INSERT INTO ${this.table(def)} (${cols.map(quoteIdent).join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} RETURNING ${quoteIdent(def.primaryKey)}`,
           params,
+          rows: chunk,
         });
       }
     }

@@ -74,6 +74,18 @@ export interface Database {
    * savepoints.
    */
   session<T>(fn: (em: SessionEntityManager) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction of data API calls (no EntityManager): commits when it returns,
+   * rolls back when it throws; `committed` fires once with every change. Inside a session or
+   * another transaction, `fn` joins it. Lighter than `session()`; on SQLite it runs on botdb's
+   * fast writer connection.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Every plugin's figures as JSON, by plugin name: hit rate (cache), batching rate (batch),
+   * latency percentiles (monitoring), ... `{}` with no plugins.
+   */
+  stats(): Record<string, Readonly<Record<string, unknown>>>;
   /** Drains plugins, then closes the connections. Idempotent. */
   close(): Promise<void>;
 }

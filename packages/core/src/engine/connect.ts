@@ -29,7 +29,7 @@ class ReportingLogger extends DefaultLogger {
   }
 }
 
-function sqlitePragmas(config: ResolvedConfig): string[] {
+export function sqlitePragmas(config: ResolvedConfig): string[] {
   return [
     `PRAGMA journal_mode = ${config.sqlite.journalMode}`,
     `PRAGMA synchronous = ${config.sqlite.synchronous}`,

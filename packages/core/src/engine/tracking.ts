@@ -41,10 +41,14 @@ import type { RowChange } from '../pipeline/hooks.js';
 import { decodeValue, type Row } from '../schema/codec.js';
 import type { TimeZoneMode } from '../schema/datetime.js';
 
-/** An open botdb transaction: the knex transaction, its EntityManager and the changes so far. */
+/**
+ * An open botdb transaction and the changes so far: a knex transaction (`trx`, with the
+ * session's EntityManager `em` when there is one), or the SQLite fast writer (`writer`).
+ */
 export interface Scope {
-  readonly trx: object;
-  readonly em: SqlEntityManager;
+  trx: object | undefined;
+  em: SqlEntityManager | undefined;
+  writer?: unknown;
   readonly changes: RowChange[];
 }
 
@@ -220,8 +224,8 @@ export class BotDbEntityManager extends SqlEntityManager {
       propagation === TransactionPropagation.REQUIRES_NEW ||
       (propagation === TransactionPropagation.REQUIRED && outer === undefined);
     if (!tracker || !opens || this.getContext(false)['disableTransactions']) return super.transactional(cb, options);
-    const scope: { trx: object; em: SqlEntityManager; changes: RowChange[] } = { trx: outer ?? {}, em: this as unknown as SqlEntityManager, changes: [] };
-    const result = await tracker.als.run(scope as Scope, () =>
+    const scope: Scope = { trx: outer, em: this as unknown as SqlEntityManager, changes: [] };
+    const result = await tracker.als.run(scope, () =>
       super.transactional(async (em) => {
         scope.trx = (em.getTransactionContext() as object | undefined) ?? scope.trx;
         scope.em = em as unknown as SqlEntityManager;

@@ -24,6 +24,11 @@ export class Pipeline {
     this.surfaces.set(plugin, Object.freeze({ ...surface }));
   }
 
+  /** The names of the plugins that exposed a surface. */
+  exposed(): string[] {
+    return [...this.surfaces.keys()];
+  }
+
   /** The surface a plugin exposed, if that plugin is configured. Read it in `init` or later. */
   surface(plugin: string): PluginSurface | undefined {
     return this.surfaces.get(plugin);
