@@ -1,0 +1,87 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { after, before, describe, it } from 'mocha';
+import { expect } from 'chai';
+import { ChatStreams, Messages } from '@botdb/core';
+import { runConformanceSuite } from '@botdb/test-suite';
+import { CachePlugin } from '@botdb/cache';
+import { BatchPlugin } from '@botdb/batch';
+import { Databases, message, PG_URL, skipUnless, statements, stream } from './support.js';
+
+/** The local cluster this machine runs (Debian's pg_ctlcluster), if the test may restart it. */
+function localCluster(): string | undefined {
+  if (!existsSync('/etc/postgresql') || process.getuid?.() !== 0) return undefined;
+  try {
+    execFileSync('pg_ctlcluster', ['--help'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return readdirSync('/etc/postgresql')[0];
+}
+
+describe('BatchPlugin on PostgreSQL', function () {
+  this.timeout(120_000);
+  const dbs = new Databases('pg');
+  before(function () {
+    skipUnless(this, PG_URL, 'BOTDB_PG_URL');
+  });
+  after(() => dbs.cleanup());
+
+  if (PG_URL !== undefined) {
+    runConformanceSuite('conformance with batch (PostgreSQL)', () => dbs.create({ plugins: [new BatchPlugin()] }));
+    runConformanceSuite('conformance with batch + cache (PostgreSQL)', () => dbs.create({ plugins: [new BatchPlugin(), new CachePlugin()] }));
+  }
+
+  it('100 concurrent inserts are 1 INSERT statement in one flush', async function () {
+    const db = await dbs.create({ plugins: [new BatchPlugin()] });
+    const sql = statements(db);
+    const rows = await Promise.all(Array.from({ length: 100 }, (_, i) => db.create(Messages, message('pg', i))));
+    expect(sql.list.filter((s) => s.startsWith('INSERT')).length).to.equal(1);
+    expect(rows.map((r) => r.message_id)).to.deep.equal(Array.from({ length: 100 }, (_, i) => `m-pg-${i}`));
+  });
+
+  it('read-your-writes and merged increments', async function () {
+    const db = await dbs.create({ plugins: [new BatchPlugin(), new CachePlugin()] });
+    await db.create(ChatStreams, stream('s'));
+    const pending = Array.from({ length: 20 }, () => db.update(ChatStreams, { stream_id: 's' }, { message_count: { $inc: 1 } }));
+    expect((await db.get(ChatStreams, { filters: { stream_id: 's' }, single: true }))?.message_count).to.equal(20);
+    await Promise.all(pending);
+  });
+
+  it('PostgreSQL restarted mid-traffic: writes retry and land; no promise hangs', async function () {
+    const cluster = localCluster();
+    if (cluster === undefined) {
+      console.log('  (skipped: restarting PostgreSQL needs root and pg_ctlcluster on this machine)');
+      this.skip();
+    }
+    const db = await dbs.create({ plugins: [new BatchPlugin({ retryForMs: 60_000 })] });
+    const acked = new Set<string>();
+    let failed = 0;
+    let n = 0;
+    let stop = false;
+    const writers = Array.from({ length: 16 }, async () => {
+      while (!stop) {
+        const id = ++n;
+        try {
+          await db.create(Messages, message('restart', id));
+          acked.add(`m-restart-${id}`);
+        } catch {
+          failed++;
+        }
+      }
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = acked.size;
+    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!, 'main', 'restart', '-m', 'fast'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 2000));
+    stop = true;
+    // Every promise settles: a guard fails the test rather than letting it hang.
+    await Promise.race([Promise.all(writers), new Promise((_, reject) => setTimeout(() => reject(new Error('writes still pending after 60 s')), 60_000))]);
+    const stats = BatchPlugin.getStats(db)!;
+    expect(stats.retries, 'the restart was felt and retried').to.be.greaterThan(0);
+    expect(failed, 'no write failed').to.equal(0);
+    expect(acked.size).to.be.greaterThan(before);
+    const stored = new Set((await db.get(Messages, { filters: { chat_id: 'restart' } })).map((r) => r.message_id as string));
+    expect([...acked].filter((id) => !stored.has(id))).to.deep.equal([]);
+  });
+});
