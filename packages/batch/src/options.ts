@@ -12,7 +12,7 @@ export interface BatchPluginOptions {
   /** Smallest and largest number of writes in one flush; the size adapts between them. @default 16, 2000 */
   minBatch?: number;
   maxBatch?: number;
-  /** Longest extra wait before a flush to let a batch fill; adapts between 0 and this. @default 2 */
+  /** Longest a flush waits for writes that are still arriving (0 when none arrive). @default 2 */
   maxWaitMs?: number;
   /** Flush latency the adaptive batch size aims under. @default 20 */
   targetFlushMs?: number;

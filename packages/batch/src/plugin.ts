@@ -78,13 +78,10 @@ export class BatchPlugin implements BotDbPlugin {
   private count = 0;
   private seq = 0;
   private flushing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
-  private timerIsWait = false;
+  private timer: NodeJS.Immediate | undefined;
   private roomWaiters: (() => void)[] = [];
   private size: number;
   private waitMs = 0;
-  private lastArrival = 0;
-  private interArrivalMs = Number.POSITIVE_INFINITY;
   private flushEwmaMs = 0;
   private degradedUntil = 0;
   private readonly sizes: number[] = [];
@@ -193,12 +190,6 @@ export class BatchPlugin implements BotDbPlugin {
     }
     set.add(item);
     void settled.then(() => this.done(item));
-    const now = performance.now();
-    if (this.lastArrival > 0) {
-      const gap = now - this.lastArrival;
-      this.interArrivalMs = this.interArrivalMs === Number.POSITIVE_INFINITY ? gap : this.interArrivalMs * 0.9 + gap * 0.1;
-    }
-    this.lastArrival = now;
     this.schedule(ctx.options.priority === 'high');
     return promise;
   }
@@ -212,9 +203,11 @@ export class BatchPlugin implements BotDbPlugin {
 
   /**
    * Group commit: while a flush runs, new writes queue and form the next batch. With no flush
-   * running, an urgent write starts one at once; otherwise it starts once the current tick's
-   * writes are in (setImmediate), after the adaptive wait if the batch is not yet full (0
-   * unless writes arrive closer together than `maxWaitMs`).
+   * running, an urgent write starts one at once. Otherwise the flush waits while writes keep
+   * arriving: each turn of the event loop (setImmediate) it checks whether the queue grew; it
+   * flushes when a turn brings nothing new, when the batch is full, or after `maxWaitMs`. A
+   * burst of concurrent writers flushes after one turn; writes that trickle in from I/O are
+   * collected for up to `maxWaitMs`.
    */
   private schedule(urgent: boolean): void {
     if (this.flushing) return;
@@ -223,21 +216,27 @@ export class BatchPlugin implements BotDbPlugin {
       this.flushing = this.run();
       return;
     }
-    const full = this.queue.length >= this.size;
-    if (this.timer && !(full && this.timerIsWait)) return;
-    this.clearTimer();
-    const start = () => {
+    if (this.timer) return;
+    const started = performance.now();
+    let seen = this.queue.length;
+    const check = () => {
       this.timer = undefined;
-      if (!this.flushing && this.queue.length > 0) this.flushing = this.run();
+      if (this.flushing || this.queue.length === 0) return;
+      const waited = performance.now() - started;
+      if (this.queue.length > seen && this.queue.length < this.size && waited < this.options.maxWaitMs) {
+        seen = this.queue.length;
+        this.timer = setImmediate(check);
+        return;
+      }
+      this.waitMs = waited;
+      this.flushing = this.run();
     };
-    this.timerIsWait = !full && this.waitMs > 0;
-    this.timer = this.timerIsWait ? setTimeout(start, this.waitMs) : setImmediate(start);
+    this.timer = setImmediate(check);
   }
 
   private clearTimer(): void {
     if (!this.timer) return;
-    if ('hasRef' in this.timer && 'refresh' in this.timer) clearTimeout(this.timer as NodeJS.Timeout);
-    else clearImmediate(this.timer as NodeJS.Immediate);
+    clearImmediate(this.timer);
     this.timer = undefined;
   }
 
@@ -277,13 +276,12 @@ export class BatchPlugin implements BotDbPlugin {
     }
   }
 
-  // Batch size follows flush latency (grow while flushes stay under target, shrink above it);
-  // the wait follows arrivals (worth waiting only if the next write is expected soon).
+  // Batch size (the queue length that ends the wait) follows flush latency: it grows while
+  // flushes stay under target and shrinks above it.
   private adapt(batch: number, ms: number): void {
     const o = this.options;
     if (ms < o.targetFlushMs && batch >= Math.floor(this.size)) this.size = Math.min(o.maxBatch, this.size * 2);
     else if (ms > o.targetFlushMs) this.size = Math.max(o.minBatch, this.size * 0.7);
-    this.waitMs = this.queue.length >= this.size ? 0 : this.interArrivalMs < o.maxWaitMs ? Math.min(o.maxWaitMs, this.interArrivalMs * 2) : 0;
     this.flushEwmaMs = this.flushEwmaMs === 0 ? ms : this.flushEwmaMs * 0.8 + ms * 0.2;
     if (this.flushEwmaMs > o.slowFlushMs) this.degrade(`flushes take ${this.flushEwmaMs.toFixed(0)} ms on average`);
   }
