@@ -67,16 +67,17 @@ describe('BatchPlugin on PostgreSQL', function () {
       }
     });
     await new Promise((r) => setTimeout(r, 1000));
-    const before = acked.size;
     execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!, 'main', 'restart', '-m', 'fast'], { stdio: 'ignore' });
+    const afterRestart = acked.size;
     await new Promise((r) => setTimeout(r, 2000));
     stop = true;
     // Every promise settles: a guard fails the test rather than letting it hang.
     await Promise.race([Promise.all(writers), new Promise((_, reject) => setTimeout(() => reject(new Error('writes still pending after 60 s')), 60_000))]);
-    const stats = BatchPlugin.getStats(db)!;
-    expect(stats.retries, 'the restart was felt and retried').to.be.greaterThan(0);
+    // Whether a flush hit the restart (and retried) or the pool replaced its dead connections
+    // first depends on timing; what must hold either way: nothing failed, nothing hung, writes
+    // went on landing after the restart, and every acknowledged write is stored.
     expect(failed, 'no write failed').to.equal(0);
-    expect(acked.size).to.be.greaterThan(before);
+    expect(acked.size, 'writes acknowledged after the restart').to.be.greaterThan(afterRestart);
     const stored = new Set((await db.get(Messages, { filters: { chat_id: 'restart' } })).map((r) => r.message_id as string));
     expect([...acked].filter((id) => !stored.has(id))).to.deep.equal([]);
   });
