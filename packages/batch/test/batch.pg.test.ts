@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'mocha';
 import { expect } from 'chai';
@@ -67,7 +68,8 @@ describe('BatchPlugin on PostgreSQL', function () {
       }
     });
     await new Promise((r) => setTimeout(r, 1000));
-    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!, 'main', 'restart', '-m', 'fast'], { stdio: 'ignore' });
+    // Asynchronously, so that traffic keeps flowing while PostgreSQL goes down and comes back.
+    await promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!, 'main', 'restart', '-m', 'fast']);
     const afterRestart = acked.size;
     await new Promise((r) => setTimeout(r, 2000));
     stop = true;
