@@ -4,7 +4,7 @@ import { resolveConfig, type BotDbConfig, type ResolvedConfig } from './config/c
 import { resolveEntity, type EntityDef, type EntityRef } from './entities/entities.js';
 import { BotDbError } from './errors.js';
 import { normalizeFilter, normalizeOrderBy, type Filter, type FilterInput, type OrderTerm } from './filters/filters.js';
-import type { CommitContext, ReadContext, ReadResult, RowChange, WriteContext, WriteResult } from './pipeline/hooks.js';
+import type { CommitContext, FailureEvent, ReadContext, ReadResult, RowChange, WriteContext, WriteResult } from './pipeline/hooks.js';
 import { applyPlugins, Pipeline } from './pipeline/plugin.js';
 import { decodeValue, encodeValue, type Row } from './schema/codec.js';
 import type { ColumnDef } from './schema/types.js';
@@ -100,18 +100,30 @@ class BotDatabase implements Database {
   get<E extends EntityRef>(entity: E, options: GetOptions & { single: true }): Promise<never>;
   get<E extends EntityRef>(entity: E, options?: GetOptions): Promise<never[]>;
   async get(entity: EntityRef, options: GetOptions = NO_OPTIONS): Promise<Row[] | Row | null> {
-    this.assertOpen();
-    const def = resolveEntity(entity);
-    const single = options.single === true;
-    const ctx = this.readContext(def, 'get', normalizeFilter(def, options.filters), normalizeOrderBy(def, options.orderBy), single ? 1 : prepareLimit(options.limit), single, options);
-    const rows = (await this.read(ctx)) as readonly Row[];
-    return single ? (rows[0] ?? null) : (rows as Row[]);
+    // The try sits in the body, not in a wrapper: reads are the hot path, and a wrapper would
+    // cost each of them another promise.
+    try {
+      this.assertOpen();
+      const def = resolveEntity(entity);
+      const single = options.single === true;
+      const ctx = this.readContext(def, 'get', normalizeFilter(def, options.filters), normalizeOrderBy(def, options.orderBy), single ? 1 : prepareLimit(options.limit), single, options);
+      const rows = (await this.read(ctx)) as readonly Row[];
+      return single ? (rows[0] ?? null) : (rows as Row[]);
+    } catch (e) {
+      this.failed('get', entity, e);
+      throw e;
+    }
   }
 
   async count(entity: EntityRef, filters?: FilterInput, options: CallOptions = NO_OPTIONS): Promise<number> {
-    this.assertOpen();
-    const def = resolveEntity(entity);
-    return (await this.read(this.readContext(def, 'count', normalizeFilter(def, filters), [], undefined, false, options))) as number;
+    try {
+      this.assertOpen();
+      const def = resolveEntity(entity);
+      return (await this.read(this.readContext(def, 'count', normalizeFilter(def, filters), [], undefined, false, options))) as number;
+    } catch (e) {
+      this.failed('count', entity, e);
+      throw e;
+    }
   }
 
   private readContext(def: EntityDef, kind: 'get' | 'count', filter: Filter, orderBy: readonly OrderTerm[], limit: number | undefined, single: boolean, options: CallOptions): ReadContext {
@@ -169,6 +181,15 @@ class BotDatabase implements Database {
   }
 
   async createMany(entity: EntityRef, rows: readonly Row[], options: CallOptions = NO_OPTIONS): Promise<never[]> {
+    try {
+      return await this.createManyImpl(entity, rows, options);
+    } catch (e) {
+      this.failed('create', entity, e);
+      throw e;
+    }
+  }
+
+  private async createManyImpl(entity: EntityRef, rows: readonly Row[], options: CallOptions): Promise<never[]> {
     this.assertOpen();
     const def = resolveEntity(entity);
     if (!Array.isArray(rows)) throw BotDbError.badQuery(`createMany(${def.name}, rows) takes an array of rows.`);
@@ -185,6 +206,15 @@ class BotDatabase implements Database {
   }
 
   async update(entity: EntityRef, filters: FilterInput, data: Row, options: CallOptions = NO_OPTIONS): Promise<number> {
+    try {
+      return await this.updateImpl(entity, filters, data, options);
+    } catch (e) {
+      this.failed('update', entity, e);
+      throw e;
+    }
+  }
+
+  private async updateImpl(entity: EntityRef, filters: FilterInput, data: Row, options: CallOptions): Promise<number> {
     this.assertOpen();
     const def = resolveEntity(entity);
     const filter = this.requiredFilter(def, filters, 'update');
@@ -198,6 +228,15 @@ class BotDatabase implements Database {
   }
 
   async delete(entity: EntityRef, filters: FilterInput, options: CallOptions = NO_OPTIONS): Promise<number> {
+    try {
+      return await this.deleteImpl(entity, filters, options);
+    } catch (e) {
+      this.failed('delete', entity, e);
+      throw e;
+    }
+  }
+
+  private async deleteImpl(entity: EntityRef, filters: FilterInput, options: CallOptions): Promise<number> {
     this.assertOpen();
     const def = resolveEntity(entity);
     const filter = this.requiredFilter(def, filters, 'delete');
@@ -211,6 +250,15 @@ class BotDatabase implements Database {
   }
 
   async save(entity: EntityRef, data: Row, options: SaveOptions = NO_OPTIONS): Promise<never> {
+    try {
+      return await this.saveImpl(entity, data, options);
+    } catch (e) {
+      this.failed('save', entity, e);
+      throw e;
+    }
+  }
+
+  private async saveImpl(entity: EntityRef, data: Row, options: SaveOptions): Promise<never> {
     this.assertOpen();
     const def = resolveEntity(entity);
     const { keyField, keyValue } = options;
@@ -284,16 +332,35 @@ class BotDatabase implements Database {
     const hooks = this.pipeline.hooks;
     if (hooks.write.taps.length > 0) {
       const taken = await hooks.write.promise(ctx);
-      if (taken !== undefined) return taken;
+      if (taken !== undefined) {
+        if (hooks.afterWrite.taps.length > 0) hooks.afterWrite.call(ctx, { result: taken, source: 'plugin' });
+        return taken;
+      }
     }
+    let result: WriteResult;
     try {
-      return await this.inTransaction(() => {
+      result = await this.inTransaction(() => {
         const s = this.tracker.als.getStore()!;
         return body(runnerOf(s), s.changes);
       });
     } catch (e) {
       throw BotDbError.fromDriver(`${ctx.kind} ${ctx.entity.table.table}`, e);
     }
+    if (hooks.afterWrite.taps.length > 0) hooks.afterWrite.call(ctx, { result, source: 'db' });
+    return result;
+  }
+
+  /** Reports a data API call that is about to reject. */
+  private failed(operation: FailureEvent['operation'], entity: unknown, error: unknown): void {
+    const hook = this.pipeline.hooks.failed;
+    if (hook.taps.length === 0) return;
+    let name: string | undefined;
+    try {
+      name = resolveEntity(entity).name;
+    } catch {
+      name = undefined;
+    }
+    hook.call({ operation, entity: name, error });
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

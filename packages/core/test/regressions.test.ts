@@ -56,3 +56,31 @@ describe('db.stats()', function () {
     await bare.close();
   });
 });
+
+describe('afterWrite and failed hooks', function () {
+  it('afterWrite reports direct writes (db) and writes a plugin took (plugin); failed reports rejected calls', async function () {
+    const outcomes: string[] = [];
+    const failures: { operation: string; entity?: string; code?: unknown }[] = [];
+    const taker = {
+      name: 'Taker',
+      apply(pipeline: Pipeline) {
+        pipeline.hooks.write.tapPromise('Taker', async (ctx) => (ctx.kind === 'delete' ? { count: 0 } : undefined));
+      },
+    };
+    const db = await createDatabase({ url: 'sqlite::memory:', plugins: [taker] });
+    db.pipeline.hooks.afterWrite.tap('t', (ctx, outcome) => void outcomes.push(`${ctx.kind}:${outcome.source}`));
+    db.pipeline.hooks.failed.tap('t', (e) => void failures.push({ operation: e.operation, entity: e.entity, code: (e.error as { code?: unknown }).code }));
+    await db.create(ChatStreams, { stream_id: 'h', create_time: 1, last_active_time: 1, platform: 'qq', user_platform: 'qq', user_id: 'u', user_nickname: 'n' });
+    await db.delete(ChatStreams, { stream_id: 'h' });
+    await db.get(ChatStreams, { filters: { nope: 1 } }).catch(() => undefined);
+    await db.create(ChatStreams, { stream_id: 'h', create_time: 1, last_active_time: 1, platform: 'qq', user_platform: 'qq', user_id: 'u', user_nickname: 'n' }).catch(() => undefined);
+    await db.count('NoSuchThing').catch(() => undefined);
+    expect(outcomes).to.deep.equal(['create:db', 'delete:plugin']);
+    expect(failures).to.deep.equal([
+      { operation: 'get', entity: 'ChatStreams', code: 'BOTDB_ERR_UNKNOWN_FIELD' },
+      { operation: 'create', entity: 'ChatStreams', code: 'BOTDB_ERR_CONSTRAINT' },
+      { operation: 'count', entity: undefined, code: 'BOTDB_ERR_UNKNOWN_ENTITY' },
+    ]);
+    await db.close();
+  });
+});

@@ -27,6 +27,20 @@ describe('monitoring: each metric moves when its event happens (SQLite)', functi
     dir.remove();
   });
 
+  it('a direct write is timed end to end (layer db), through core afterWrite', async function () {
+    const labels = { entity: 'ChatStreams', operation: 'create', layer: 'db' };
+    const timed = await count(db, 'botdb_operation_duration_seconds_count', labels);
+    await db.create(ChatStreams, stream('s-direct') as never);
+    expect(await count(db, 'botdb_operation_duration_seconds_count', labels)).to.equal(timed + 1);
+  });
+
+  it('a data API call that rejects counts in errors_total by code, origin data-api, without recordError', async function () {
+    const labels = { code: 'BOTDB_ERR_UNKNOWN_FIELD', origin: 'data-api' };
+    const before = await count(db, 'botdb_errors_total', labels);
+    await db.get(ChatStreams, { filters: { no_such_column: 1 } }).catch(() => undefined);
+    expect(await count(db, 'botdb_errors_total', labels)).to.equal(before + 1);
+  });
+
   it('a database read: reads_total, operation duration (layer db) and a select statement', async function () {
     const labels = { entity: 'ChatStreams', operation: 'get', layer: 'db' };
     const reads = await count(db, 'botdb_reads_total', labels);
@@ -154,14 +168,17 @@ describe('monitoring: each metric moves when its event happens (SQLite)', functi
     expect(await count(db, 'botdb_statement_duration_seconds_count', labels)).to.equal(before + 1);
   });
 
-  it('a statement the database rejects: statement failures; the app reports the error by code', async function () {
+  it('a statement the database rejects: statement failures, and the error by code (data-api), once', async function () {
     const failed = await count(db, 'botdb_statement_failures_total', { source: 'botdb', entity: 'ChatStreams', verb: 'insert' });
+    const errors = await count(db, 'botdb_errors_total', { code: 'BOTDB_ERR_CONSTRAINT', origin: 'data-api' });
     let caught: unknown;
     await db.create(ChatStreams, stream('s-1') as never).catch((e: unknown) => (caught = e));
     expect((caught as { code?: string }).code).to.equal('BOTDB_ERR_CONSTRAINT');
     expect(await count(db, 'botdb_statement_failures_total', { source: 'botdb', entity: 'ChatStreams', verb: 'insert' })).to.equal(failed + 1);
-    expect(MonitoringPlugin.recordError(db, caught)).to.equal(true);
-    expect(await count(db, 'botdb_errors_total', { code: 'BOTDB_ERR_CONSTRAINT', origin: 'app' })).to.equal(1);
+    expect(await count(db, 'botdb_errors_total', { code: 'BOTDB_ERR_CONSTRAINT', origin: 'data-api' })).to.equal(errors + 1);
+    // Reporting the same error again does not count it twice.
+    expect(MonitoringPlugin.recordError(db, caught)).to.equal(false);
+    expect(await count(db, 'botdb_errors_total', { code: 'BOTDB_ERR_CONSTRAINT', origin: 'app' })).to.equal(0);
   });
 
   it('a failing EntityManager statement counts as a mikro-orm statement failure', async function () {
@@ -185,12 +202,15 @@ describe('monitoring: each metric moves when its event happens (SQLite)', functi
   });
 
   it("a batched write's own coded rejection counts under its code, once", async function () {
+    const constraintBefore = (await count(db, 'botdb_errors_total', { code: 'BOTDB_ERR_CONSTRAINT', origin: 'write' })) + (await count(db, 'botdb_errors_total', { code: 'BOTDB_ERR_CONSTRAINT', origin: 'data-api' }));
     let caught: unknown;
     await db.update(ChatStreams, { stream_id: 's-1' }, { last_active_time: 7 }, { fakeBatch: 'fail' }).catch((e: unknown) => (caught = e));
     expect((caught as { code?: string }).code).to.equal('BOTDB_ERR_CONSTRAINT');
-    expect(await count(db, 'botdb_errors_total', { code: 'BOTDB_ERR_CONSTRAINT', origin: 'write' })).to.equal(1);
-    MonitoringPlugin.recordError(db, caught);
-    expect(await count(db, 'botdb_errors_total', { code: 'BOTDB_ERR_CONSTRAINT', origin: 'app' })).to.equal(1);
+    // Seen by the write hook's interceptor and by core's `failed`: counted once, under one origin.
+    const byOrigin = await Promise.all(['write', 'data-api', 'app'].map((origin) => count(db, 'botdb_errors_total', { code: 'BOTDB_ERR_CONSTRAINT', origin })));
+    expect(byOrigin[0]! + byOrigin[1]! - constraintBefore).to.equal(1);
+    expect(MonitoringPlugin.recordError(db, caught)).to.equal(false);
+    expect(byOrigin[2]).to.equal(0);
   });
 
   it('an uncoded error reported by the app counts as code="other"', async function () {

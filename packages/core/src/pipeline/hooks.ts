@@ -73,6 +73,20 @@ export interface RowChange {
   readonly after?: Row;
 }
 
+/** How a write outside a session ended: run by core (`db`) or taken by a plugin's `write` tap. */
+export interface WriteOutcome {
+  readonly result: WriteResult;
+  readonly source: 'db' | 'plugin';
+}
+
+/** A data API call that threw, with the coded error it threw. */
+export interface FailureEvent {
+  readonly operation: 'get' | 'count' | 'create' | 'update' | 'delete' | 'save' | 'transaction';
+  /** The entity's class name, when the call named a known one. */
+  readonly entity?: string;
+  readonly error: unknown;
+}
+
 /** Every row change of one committed transaction. */
 export interface CommitContext {
   readonly db: Database;
@@ -102,6 +116,8 @@ export function createHooks() {
     afterRead: new SyncHook<[ReadContext, ReadResult]>(['ctx', 'result']),
     /** Before a write executes; a tap that returns a result takes the write over. */
     write: new AsyncSeriesBailHook<[WriteContext], WriteResult | undefined>(['ctx']),
+    /** After a write outside a session completed (committed, or acknowledged by the plugin that took it). */
+    afterWrite: new SyncHook<[WriteContext, WriteOutcome]>(['ctx', 'outcome']),
     /**
      * Just before a transaction commits, with its row changes (it may still roll back). Lets a
      * cache drop what the commit will change, so that no read between commit and `committed`
@@ -117,6 +133,8 @@ export function createHooks() {
      * original table: botdb's fast read path bypasses MikroORM's logger, so observers need this.
      */
     query: new SyncHook<[QueryEvent]>(['event']),
+    /** When a data API call throws (validation, database, plugin errors alike), before it rejects. */
+    failed: new SyncHook<[FailureEvent]>(['event']),
   };
   for (const [name, hook] of Object.entries(hooks)) hook.intercept({ register: (tap) => wrapTap(name, tap) as typeof tap });
   return Object.freeze(hooks);

@@ -15,6 +15,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Hooks } from '@botdb/core';
 import type { Tally } from '../stats/tally.js';
+import { PLUGIN_NAME } from '../name.js';
 
 /** The `code` label of an error: its botdb code, or `other` for anything else. */
 export function errorCode(err: unknown): string {
@@ -39,11 +40,18 @@ export class FailureMetrics {
     });
   }
 
-  /** Intercepts errors on every core hook (all of them, so a hook core adds later is covered too). */
+  /**
+   * Intercepts errors on every core hook (all of them, so a hook core adds later is covered too),
+   * and counts every data API call that rejects (`failed`: validation, database and plugin
+   * errors alike) under origin `data-api`, once per error object.
+   */
   attach(hooks: Hooks): void {
     for (const [name, hook] of Object.entries(hooks)) {
       (hook as { intercept(i: { error: (err: Error) => void }): void }).intercept({ error: (err) => this.record(err, name) });
     }
+    hooks.failed.tap(PLUGIN_NAME, (event) => {
+      this.record(event.error, 'data-api');
+    });
   }
 
   /** Counts `err` once under its code; returns whether it was new. */

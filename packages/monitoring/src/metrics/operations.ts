@@ -14,8 +14,7 @@
  *   directly (layer `db`). A `register` interceptor (webpack's ProfilingPlugin technique) wraps
  *   the other plugins' `write` taps to see which one took a write and when its promise settled
  *   (for a batch: after the commit), timing that write end to end under the taker's layer.
- *   Core has no hook after a direct write, so direct writes are counted here and timed per
- *   statement in `botdb_statement_duration_seconds`.
+ *   A direct write is timed end to end when core's `afterWrite` reports it done (`source: db`).
  */
 import type { Registry } from 'prom-client';
 import { Stage, type Hooks, type ReadContext, type ReadResult, type WriteContext } from '@botdb/core';
@@ -148,10 +147,13 @@ export class OperationMetrics {
       return undefined;
     });
     hooks.write.tap({ name: PLUGIN_NAME, stage: Infinity }, (ctx) => {
-      this.writeStarts.take(ctx);
       this.writes.inc(ctx.entity.name, ctx.kind, 'db');
       this.sinks.writeLayers.add('db');
       return undefined;
+    });
+    // A write no plugin took is timed end to end when core reports it done (its commit).
+    hooks.afterWrite.tap({ name: PLUGIN_NAME, stage: Stage.MONITOR }, (ctx, outcome) => {
+      if (outcome.source === 'db') this.directDone(ctx);
     });
     hooks.write.intercept({ register: (tap) => (tap.name === PLUGIN_NAME ? tap : this.observeTaker(tap)) });
   }
@@ -166,6 +168,14 @@ export class OperationMetrics {
     const ms = performance.now() - start;
     this.duration.observe(ms / 1000, entity, ctx.kind, layer);
     this.sinks.readLatency.record(ms);
+  }
+
+  private directDone(ctx: WriteContext): void {
+    const start = this.writeStarts.take(ctx);
+    if (start === undefined) return;
+    const ms = performance.now() - start;
+    this.duration.observe(ms / 1000, ctx.entity.name, ctx.kind, 'db');
+    this.sinks.writeLatency.record(ms);
   }
 
   private takenBy(ctx: WriteContext, layer: string): void {
