@@ -7,7 +7,7 @@ import { ChatStreams, Messages } from '@botdb/core';
 import { runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin } from '@botdb/cache';
 import { BatchPlugin } from '@botdb/batch';
-import { Databases, message, PG_URL, skipUnless, statements, stream } from './support.js';
+import { Databases, message, PG_URL, skipUnless, recordStatements, stream } from './support.js';
 
 /** The local cluster this machine runs (Debian's pg_ctlcluster), if the test may restart it. */
 function localCluster(): string | undefined {
@@ -31,7 +31,7 @@ describe('BatchPlugin on PostgreSQL', function () {
 
   it('100 concurrent inserts are 1 INSERT statement in one flush', async function () {
     const db = await dbs.create({ plugins: [new BatchPlugin()] });
-    const sql = statements(db);
+    const sql = recordStatements(db);
     const rows = await Promise.all(Array.from({ length: 100 }, (_, i) => db.create(Messages, message('pg', i))));
     expect(sql.list.filter((s) => s.startsWith('INSERT')).length).to.equal(1);
     expect(rows.map((r) => r.message_id)).to.deep.equal(Array.from({ length: 100 }, (_, i) => `m-pg-${i}`));

@@ -4,7 +4,7 @@ import { ChatStreams, LLMUsage, Messages, type Database } from '@botdb/core';
 import { runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin } from '@botdb/cache';
 import { BatchPlugin, DEFAULTS, resolveBatchOptions, isTransient } from '@botdb/batch';
-import { Databases, message, prng, statements, stream } from './support.js';
+import { Databases, message, prng, recordStatements, stream } from './support.js';
 
 describe('BatchPlugin on SQLite', function () {
   const dbs = new Databases('sqlite');
@@ -18,10 +18,10 @@ describe('BatchPlugin on SQLite', function () {
 
   describe('coalescing', function () {
     let db: Database;
-    let sql: ReturnType<typeof statements>;
+    let sql: ReturnType<typeof recordStatements>;
     before(async function () {
       db = await dbs.create({ plugins: [new BatchPlugin()] });
-      sql = statements(db);
+      sql = recordStatements(db);
     });
 
     it('100 concurrent inserts are one flush of at most 4 INSERT statements, and each caller gets its own row', async function () {

@@ -7,7 +7,7 @@ import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { ChatStreams, type Database } from '@botdb/core';
 import { CachePlugin } from '@botdb/cache';
-import { Databases, REDIS_URL, skipUnless, statementCounter, stream } from './support.js';
+import { Databases, REDIS_URL, skipUnless, recordStatements, stream } from './support.js';
 
 describe('CachePlugin with Redis', function () {
   this.timeout(60_000);
@@ -78,7 +78,7 @@ describe('CachePlugin with Redis', function () {
       const b = await dbs.create({ plugins: [new CachePlugin({ l2: l2b, redisUrl: REDIS_URL, channel: `${channel}:l2` })] }, 'l2');
       await a.create(ChatStreams, stream('k1'));
       await a.get(ChatStreams, { filters: { stream_id: 'k1' }, single: true }); // fills L1 and L2
-      const sqlB = statementCounter(b);
+      const sqlB = recordStatements(b);
       const fromL2 = await b.get(ChatStreams, { filters: { stream_id: 'k1' }, single: true });
       expect(fromL2?.stream_id).to.equal('k1');
       expect(sqlB.count, 'answered by L2').to.equal(0);

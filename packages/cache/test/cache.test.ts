@@ -4,7 +4,7 @@ import { ChatStreams, Messages, PersonInfo, type Database } from '@botdb/core';
 import { runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin, DEFAULTS, BloomFilter, resolveCacheOptions } from '@botdb/cache';
 import { runConsistency } from './consistency.js';
-import { Databases, message, statementCounter, stream } from './support.js';
+import { Databases, message, recordStatements, stream } from './support.js';
 
 describe('CachePlugin on SQLite', function () {
   const dbs = new Databases('sqlite');
@@ -15,10 +15,10 @@ describe('CachePlugin on SQLite', function () {
 
   describe('query counting', function () {
     let db: Database;
-    let sql: ReturnType<typeof statementCounter>;
+    let sql: ReturnType<typeof recordStatements>;
     before(async function () {
       db = await dbs.create({ plugins: [new CachePlugin()] });
-      sql = statementCounter(db);
+      sql = recordStatements(db);
       await db.createMany(ChatStreams, [stream('a'), stream('b'), stream('c')]);
     });
 
@@ -71,11 +71,11 @@ describe('CachePlugin on SQLite', function () {
   describe('exact invalidation', function () {
     let db: Database;
     let cache: CachePlugin;
-    let sql: ReturnType<typeof statementCounter>;
+    let sql: ReturnType<typeof recordStatements>;
     before(async function () {
       cache = new CachePlugin();
       db = await dbs.create({ plugins: [cache] });
-      sql = statementCounter(db);
+      sql = recordStatements(db);
       await db.createMany(ChatStreams, [stream('x'), stream('y')]);
       await db.createMany(Messages, [message('x', 1), message('y', 2)]);
     });
@@ -170,7 +170,7 @@ describe('CachePlugin on SQLite', function () {
 
     it('excluded entities are not cached', async function () {
       const db = await dbs.create({ plugins: [new CachePlugin({ exclude: ['ChatStreams'] })] });
-      const sql = statementCounter(db);
+      const sql = recordStatements(db);
       await db.get(ChatStreams, { filters: { stream_id: 'q' } });
       await db.get(ChatStreams, { filters: { stream_id: 'q' } });
       expect(sql.count).to.equal(2);

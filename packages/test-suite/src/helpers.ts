@@ -1,0 +1,88 @@
+/**
+ * Helpers for plugin test suites: temporary databases on SQLite or PostgreSQL, statement
+ * counting, a seeded PRNG and the skip notice for services that are not configured.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDatabase, type BotDbConfig, type Database } from '@botdb/core';
+
+/** `BOTDB_PG_URL`, or undefined: the `*.pg.test.ts` files skip then. */
+export const PG_URL: string | undefined = process.env.BOTDB_PG_URL || undefined;
+/** `BOTDB_REDIS_URL`, or undefined: the `*.redis.test.ts` files skip then. */
+export const REDIS_URL: string | undefined = process.env.BOTDB_REDIS_URL || undefined;
+
+/** Skips the calling suite (from a `before` hook) with a one-line notice when `value` is unset. */
+export function skipUnless(ctx: Mocha.Context, value: string | undefined, env: string): void {
+  if (value !== undefined) return;
+  console.log(`  (skipped: set ${env} to run these tests)`);
+  ctx.skip();
+}
+
+/**
+ * Databases for tests: temp SQLite files, or fresh PostgreSQL schemas on `PG_URL`. Two calls
+ * with the same `name` share one database. `cleanup()` closes them and removes what was made.
+ */
+export class TestDatabases {
+  readonly dir = mkdtempSync(join(tmpdir(), 'botdb-test-'));
+  private readonly schemas: string[] = [];
+  private readonly open: Database[] = [];
+
+  constructor(readonly kind: 'sqlite' | 'pg') {}
+
+  /** The URL of the database called `name`. */
+  url(name: string): string {
+    return this.kind === 'sqlite' ? `sqlite:${this.fileOf(name)}` : PG_URL!;
+  }
+
+  /** The SQLite file of the database called `name`. */
+  fileOf(name: string): string {
+    return join(this.dir, `${name}.db`);
+  }
+
+  async create(config: BotDbConfig = {}, name = randomBytes(4).toString('hex')): Promise<Database> {
+    const schema = `botdb_t_${name}`;
+    if (this.kind === 'pg' && !this.schemas.includes(schema)) this.schemas.push(schema);
+    const db = await createDatabase({ ...config, url: this.url(name), ...(this.kind === 'pg' ? { postgresql: { ...config.postgresql, schema } } : {}) });
+    this.open.push(db);
+    return db;
+  }
+
+  async cleanup(): Promise<void> {
+    for (const db of this.open.splice(0)) await db.close().catch(() => undefined);
+    if (this.kind === 'pg' && this.schemas.length > 0) {
+      const admin = await createDatabase({ url: PG_URL!, syncSchema: false });
+      for (const s of this.schemas.splice(0)) await admin.orm.em.getConnection().execute(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+      await admin.close();
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Every SQL statement a database runs (botdb's and MikroORM's), as they run. */
+export function recordStatements(db: Database): { readonly list: string[]; readonly count: number; reset(): void } {
+  const list: string[] = [];
+  db.pipeline.hooks.query.tap('test-statements', (e) => {
+    list.push(e.sql);
+  });
+  return {
+    list,
+    get count() {
+      return list.length;
+    },
+    reset: () => void list.splice(0),
+  };
+}
+
+/** A small seeded PRNG (mulberry32), so a failing randomized run can be replayed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
