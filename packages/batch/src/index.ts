@@ -1,6 +1,5 @@
 export { BatchPlugin } from './plugin.js';
 export { DEFAULTS, resolveBatchOptions } from './options.js';
-export { isTransient } from './transient.js';
 
 export type { BatchHooks, BatchStats } from './plugin.js';
 export type { BatchPluginOptions, ResolvedBatchOptions, BatchKind } from './options.js';

@@ -1,9 +1,8 @@
 import { SyncHook } from 'tapable';
-import { matchesFilter, Stage, type BotDbPlugin, type Database, type Pipeline, type ReadContext, type Row, type WriteContext, type WriteResult } from '@botdb/core';
+import { isTransient, matchesFilter, Stage, type BotDbPlugin, type Database, type Pipeline, type ReadContext, type Row, type WriteContext, type WriteResult } from '@botdb/core';
 import { filterToInput, groupWrites, type Group, type Pending } from './groups.js';
 import { resolveBatchOptions, type BatchKind, type BatchPluginOptions, type ResolvedBatchOptions } from './options.js';
 import { createAffects, deleteAffects, updateAffects } from './overlap.js';
-import { isTransient } from './transient.js';
 
 const PLUGIN_NAME = 'BatchPlugin';
 const NOTHING: Promise<undefined> = Promise.resolve(undefined);

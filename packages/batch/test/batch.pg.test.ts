@@ -1,20 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { existsSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'mocha';
 import { expect } from 'chai';
 import { ChatStreams, Messages } from '@botdb/core';
-import { runConformanceSuite } from '@botdb/test-suite';
+import { localPgCluster, runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin } from '@botdb/cache';
 import { BatchPlugin } from '@botdb/batch';
 import { Databases, message, PG_URL, skipUnless, recordStatements, stream } from './support.js';
-
-/** The local cluster this machine runs (Debian's pg_ctlcluster), if the test may restart it. */
-function localCluster(): string | undefined {
-  if (!existsSync('/etc/postgresql') || process.getuid?.() !== 0) return undefined;
-  if (!existsSync('/usr/bin/pg_ctlcluster')) return undefined;
-  return readdirSync('/etc/postgresql')[0];
-}
 
 describe('BatchPlugin on PostgreSQL', function () {
   this.timeout(120_000);
@@ -46,7 +36,7 @@ describe('BatchPlugin on PostgreSQL', function () {
   });
 
   it('PostgreSQL restarted mid-traffic: writes retry and land; no promise hangs', async function () {
-    const cluster = localCluster();
+    const cluster = localPgCluster();
     if (cluster === undefined) {
       console.log('  (skipped: restarting PostgreSQL needs root and pg_ctlcluster on this machine)');
       this.skip();
@@ -68,8 +58,7 @@ describe('BatchPlugin on PostgreSQL', function () {
       }
     });
     await new Promise((r) => setTimeout(r, 1000));
-    // Asynchronously, so that traffic keeps flowing while PostgreSQL goes down and comes back.
-    await promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!, 'main', 'restart', '-m', 'fast']);
+    await cluster!.restart();
     const afterRestart = acked.size;
     await new Promise((r) => setTimeout(r, 2000));
     stop = true;

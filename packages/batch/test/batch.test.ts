@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import { ChatStreams, LLMUsage, Messages, type Database } from '@botdb/core';
 import { runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin } from '@botdb/cache';
-import { BatchPlugin, DEFAULTS, resolveBatchOptions, isTransient } from '@botdb/batch';
+import { isTransient } from '@botdb/core';
+import { BatchPlugin, DEFAULTS, resolveBatchOptions } from '@botdb/batch';
 import { Databases, message, prng, recordStatements, stream } from './support.js';
 
 describe('BatchPlugin on SQLite', function () {

@@ -14,6 +14,7 @@ import { StatementBuilder, type Statement } from './api/statements.js';
 import type { CallOptions, Database, GetOptions, QueryOptions, SaveOptions, SessionEntityManager } from './api/types.js';
 import { connect, sqlitePragmas } from './engine/connect.js';
 import { SqliteReader } from './engine/reader.js';
+import { isTransient } from './engine/transient.js';
 import { Mutex, SqliteWriter } from './engine/writer.js';
 import { bindTracker, ChangeTracker, type Scope } from './engine/tracking.js';
 
@@ -21,6 +22,8 @@ import { bindTracker, ChangeTracker, type Scope } from './engine/tracking.js';
 type Runner = Knex | Knex.Transaction | SqliteWriter;
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
+/** Backoff (ms) of the retries of a read that lost its connection. */
+const READ_RETRIES = [50, 200, 500, 1000] as const;
 
 /**
  * Opens a database: connects, syncs the schema, applies the plugins and runs their `init`.
@@ -165,7 +168,24 @@ class BotDatabase implements Database {
     return ctx.kind === 'count' ? Number(rows[0]?.n ?? 0) : this.decode(ctx.entity, rows);
   }
 
+  /**
+   * A read outside a transaction that failed because the connection went away (PostgreSQL
+   * restarted, a pooled connection died) is retried, briefly: reads are idempotent, and the
+   * pool replaces dead connections. Reads inside a transaction are not: it is gone with them.
+   */
   private async readFrom(runner: Runner, ctx: ReadContext): Promise<readonly Row[] | number> {
+    if (runner !== this.knex) return this.readOnce(runner, ctx);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.readOnce(runner, ctx);
+      } catch (e) {
+        if (attempt >= READ_RETRIES.length || !isTransient(e)) throw e;
+        await new Promise((r) => setTimeout(r, READ_RETRIES[attempt]));
+      }
+    }
+  }
+
+  private async readOnce(runner: Runner, ctx: ReadContext): Promise<readonly Row[] | number> {
     if (ctx.kind === 'count') {
       const rows = await this.run(runner, this.statements.count(ctx.entity, ctx.filter), ctx.entity);
       return Number(rows[0]?.n ?? 0);

@@ -51,6 +51,7 @@ export { BOTDB_INDEXES, createTableSql } from './schema/sync.js';
 export { formatNaive, parseNaive, normalizeNaive, naiveMicros } from './schema/datetime.js';
 export { isValidValue, encodeValue, decodeValue } from './schema/codec.js';
 export { chatStreamId, personId, actionId, epochMicros } from './ids.js';
+export { isTransient } from './engine/transient.js';
 
 export type { BotDbConfig, ResolvedConfig, SqliteOptions, PostgresOptions } from './config/config.js';
 export type { Database, GetOptions, QueryOptions, SaveOptions, CallOptions, SessionEntityManager, UpdateOf } from './api/types.js';

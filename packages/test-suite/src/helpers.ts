@@ -3,7 +3,9 @@
  * counting, a seeded PRNG and the skip notice for services that are not configured.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, type BotDbConfig, type Database } from '@botdb/core';
@@ -84,5 +86,22 @@ export function prng(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The local PostgreSQL cluster a test may restart (Debian's pg_ctlcluster, as root), or
+ * undefined on a machine where it cannot.
+ */
+export function localPgCluster(): { version: string; restart(): Promise<void> } | undefined {
+  if (!existsSync('/etc/postgresql') || process.getuid?.() !== 0 || !existsSync('/usr/bin/pg_ctlcluster')) return undefined;
+  const version = readdirSync('/etc/postgresql')[0];
+  if (version === undefined) return undefined;
+  return {
+    version,
+    // Asynchronous, so that a test's traffic keeps flowing while PostgreSQL goes down and comes back.
+    restart: async () => {
+      await promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart', '-m', 'fast']);
+    },
   };
 }

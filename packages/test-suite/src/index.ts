@@ -43,4 +43,4 @@ export function runConformanceSuite(name: string, factory: () => Promise<Databas
 
 export { expectCode } from './context.js';
 export type { SuiteContext } from './context.js';
-export { TestDatabases, recordStatements, prng, skipUnless, PG_URL, REDIS_URL } from './helpers.js';
+export { TestDatabases, recordStatements, prng, skipUnless, localPgCluster, PG_URL, REDIS_URL } from './helpers.js';
