@@ -1,0 +1,119 @@
+/**
+ * The results file: every case with its medians, its ratios to the baselines, and the goals the
+ * issue set, each met, not met, or not measurable yet.
+ */
+import type { CaseResult, ScenarioId } from './context.js';
+
+/** A goal and whether this run met it. */
+export interface GoalResult {
+  readonly id: string;
+  readonly dialect: 'sqlite' | 'postgresql';
+  readonly text: string;
+  /** The measured value (a ratio, milliseconds, a rate), or null when not measurable. */
+  readonly measured: number | null;
+  readonly target: string;
+  /** true / false, or null when a case it needs is n/a. */
+  readonly met: boolean | null;
+  readonly note?: string;
+  /** Reference rows (the seed plan's targets) are shown, not required by the issue. */
+  readonly reference?: boolean;
+}
+
+/** A case with its ratios. */
+export interface CaseWithRatios extends CaseResult {
+  /** Throughput relative to each baseline of its scenario (this / baseline). */
+  readonly ratios: Readonly<Record<string, number | null>>;
+  /** p95 relative to each baseline (this / baseline; lower is better). */
+  readonly p95Ratios: Readonly<Record<string, number | null>>;
+}
+
+/** The whole results file. */
+export interface BenchResults {
+  readonly schema: 1;
+  readonly generatedAt: string;
+  readonly mode: 'quick' | 'full';
+  readonly command: string;
+  readonly durationS: number;
+  readonly machine: Readonly<Record<string, unknown>>;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly plugins: Readonly<Record<string, true | string>>;
+  readonly dialects: readonly ('sqlite' | 'postgresql')[];
+  readonly cases: readonly CaseWithRatios[];
+  readonly goals: readonly GoalResult[];
+}
+
+/** The baselines of each scenario: case id (before any `@limit` suffix) and display name. */
+export const BASELINES: Readonly<Record<ScenarioId, readonly { id: string; name: string }[]>> = {
+  'point-read': [
+    { id: 'raw', name: 'raw' },
+    { id: 'mikro-orm', name: 'MikroORM' },
+  ],
+  recent: [
+    { id: 'raw', name: 'raw' },
+    { id: 'mikro-orm', name: 'MikroORM' },
+  ],
+  insert: [
+    { id: 'raw', name: 'raw' },
+    { id: 'mikro-orm', name: 'MikroORM' },
+  ],
+  turn: [{ id: 'mikro-orm', name: 'MikroORM' }],
+};
+
+function suffix(id: string): string {
+  const at = id.indexOf('@');
+  return at < 0 ? '' : id.slice(at);
+}
+
+/** Adds ratios to the baselines of the same dialect, scenario and `@limit` variant. */
+export function withRatios(cases: readonly CaseResult[]): CaseWithRatios[] {
+  return cases.map((c) => {
+    const ratios: Record<string, number | null> = {};
+    const p95Ratios: Record<string, number | null> = {};
+    for (const b of BASELINES[c.scenario]) {
+      const base = cases.find((x) => x.dialect === c.dialect && x.scenario === c.scenario && x.id === b.id + suffix(c.id));
+      const ok = base?.status === 'ok' && c.status === 'ok' && base.summary && c.summary;
+      ratios[b.id] = ok ? c.summary!.perS / base.summary!.perS : null;
+      p95Ratios[b.id] = ok ? c.summary!.p95 / base.summary!.p95 : null;
+    }
+    return { ...c, ratios, p95Ratios };
+  });
+}
+
+function find(cases: readonly CaseWithRatios[], dialect: string, scenario: ScenarioId, id: string): CaseWithRatios | undefined {
+  return cases.find((c) => c.dialect === dialect && c.scenario === scenario && c.id === id);
+}
+
+/** The issue's goals and the seed plan's targets, per dialect. */
+export function evaluateGoals(cases: readonly CaseWithRatios[], dialects: readonly ('sqlite' | 'postgresql')[]): GoalResult[] {
+  const out: GoalResult[] = [];
+  for (const d of dialects) {
+    const botdb = find(cases, d, 'point-read', 'botdb');
+    const raw = find(cases, d, 'point-read', 'raw');
+    const vsMikro = botdb?.ratios['mikro-orm'] ?? null;
+    out.push({ id: 'point-vs-mikro', dialect: d, text: 'uncached point read, db.get with no plugins, vs em.fork().findOne', measured: vsMikro, target: '≥ 5×', met: vsMikro === null ? null : vsMikro >= 5 });
+    const rawOverBotdb = botdb?.summary && raw?.summary ? raw.summary.perS / botdb.summary.perS : null;
+    out.push({ id: 'point-vs-raw', dialect: d, text: 'uncached point read, db.get with no plugins: raw driver is at most 3× faster', measured: rawOverBotdb, target: 'raw ≤ 3× botdb', met: rawOverBotdb === null ? null : rawOverBotdb <= 3 });
+
+    const all = find(cases, d, 'turn', 'botdb-all');
+    const allNa = all?.status !== 'ok' ? `botdb-all is n/a: ${all?.reason ?? 'not run'}` : undefined;
+    const turnRatio = all?.ratios['mikro-orm'] ?? null;
+    out.push({ id: 'turn-throughput', dialect: d, text: 'chat turn, all plugins, turns/s vs the hand-written MikroORM turn', measured: turnRatio, target: '≥ 5×', met: turnRatio === null ? null : turnRatio >= 5, note: allNa });
+    const p95Ratio = all?.p95Ratios['mikro-orm'] ?? null;
+    out.push({ id: 'turn-p95', dialect: d, text: 'chat turn, all plugins, p95 vs the hand-written MikroORM turn', measured: p95Ratio, target: '≤ 1/3 (0.33×)', met: p95Ratio === null ? null : p95Ratio <= 1 / 3, note: allNa });
+
+    // The seed plan's acceptance targets, for reference, on the all-plugins turn.
+    const e = (all?.status === 'ok' ? all.extra : undefined) ?? {};
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    const readP95 = num(e.readP95);
+    const hit = num(e.hitRate);
+    const wps = num(e.writesPerS);
+    const batching = num(e.batchingRate);
+    const ref = { dialect: d, reference: true, note: allNa } as const;
+    out.push({ ...ref, id: 'seed-read-p95', text: 'seed plan: read p95 (all-plugins turn)', measured: readP95, target: '< 15 ms', met: readP95 === null ? null : readP95 < 15 });
+    out.push({ ...ref, id: 'seed-hit-rate', text: 'seed plan: cache hit rate (all-plugins turn)', measured: hit, target: '> 80 %', met: hit === null ? null : hit > 0.8 });
+    out.push({ ...ref, id: 'seed-writes', text: 'seed plan: writes/s (all-plugins turn)', measured: wps, target: '> 500/s', met: wps === null ? null : wps > 500 });
+    out.push({ ...ref, id: 'seed-batching', text: 'seed plan: batching rate (all-plugins turn)', measured: batching, target: '> 80 %', met: batching === null ? null : batching > 0.8 });
+  }
+  return out;
+}
