@@ -14,6 +14,7 @@ import { StatementBuilder, type Statement } from './api/statements.js';
 import type { CallOptions, Database, GetOptions, QueryOptions, SaveOptions, SessionEntityManager } from './api/types.js';
 import { connect, sqlitePragmas } from './engine/connect.js';
 import { SqliteReader } from './engine/reader.js';
+import { PgReader } from './engine/pg-reader.js';
 import { isTransient } from './engine/transient.js';
 import { Mutex, SqliteWriter } from './engine/writer.js';
 import { bindTracker, ChangeTracker, type Scope } from './engine/tracking.js';
@@ -46,6 +47,8 @@ class BotDatabase implements Database {
   private readonly tracker: ChangeTracker;
   /** Fast path for reads outside sessions (SQLite file with better-sqlite3), else undefined. */
   private reader: SqliteReader | undefined;
+  /** Fast path for reads outside sessions on PostgreSQL (named prepared statements), else undefined. */
+  private pgReader: PgReader | undefined;
   /** Fast path for data API transactions (SQLite file with better-sqlite3), else undefined. */
   private writer: SqliteWriter | undefined;
   /**
@@ -88,10 +91,15 @@ class BotDatabase implements Database {
         this.reader = await SqliteReader.open(this.config.url, this.config.sqlite.busyTimeoutMs);
         this.writer = await SqliteWriter.open(this.config.url, sqlitePragmas(this.config));
       }
+      if (this.config.dialect === 'postgresql') {
+        // A few connections suffice: a read holds one for a fraction of a millisecond.
+        this.pgReader = await PgReader.open(this.config.url, Math.max(2, Math.ceil(this.config.postgresql.poolSize / 2)), this.config.postgresql.statementTimeoutMs);
+      }
       await this.pipeline.hooks.init.promise(this);
     } catch (e) {
       this.reader?.close();
       this.writer?.close();
+      await this.pgReader?.close();
       await this.ormInstance.close(true);
       this.closed = true;
       throw e instanceof BotDbError ? e : new BotDbError('BOTDB_ERR_SCHEMA', `Schema sync failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -168,6 +176,21 @@ class BotDatabase implements Database {
     return ctx.kind === 'count' ? Number(rows[0]?.n ?? 0) : this.decode(ctx.entity, rows);
   }
 
+  private async readPg(reader: PgReader, ctx: ReadContext): Promise<readonly Row[] | number> {
+    const st = ctx.kind === 'count' ? this.statements.count(ctx.entity, ctx.filter) : this.statements.select(ctx.entity, ctx.filter, ctx.orderBy, ctx.limit);
+    const observed = this.pipeline.hooks.query.taps.length > 0;
+    const start = observed ? performance.now() : 0;
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await reader.all(st.sql, st.params);
+    } catch (e) {
+      if (observed) this.reportQuery(st.sql, start, ctx.entity, true);
+      throw BotDbError.fromDriver(st.sql, e);
+    }
+    if (observed) this.reportQuery(st.sql, start, ctx.entity, false);
+    return ctx.kind === 'count' ? Number(rows[0]?.n ?? 0) : this.decode(ctx.entity, rows);
+  }
+
   /**
    * A read outside a transaction that failed because the connection went away (PostgreSQL
    * restarted, a pooled connection died) is retried, briefly: reads are idempotent, and the
@@ -186,6 +209,7 @@ class BotDatabase implements Database {
   }
 
   private async readOnce(runner: Runner, ctx: ReadContext): Promise<readonly Row[] | number> {
+    if (runner === this.knex && this.pgReader) return this.readPg(this.pgReader, ctx);
     if (ctx.kind === 'count') {
       const rows = await this.run(runner, this.statements.count(ctx.entity, ctx.filter), ctx.entity);
       return Number(rows[0]?.n ?? 0);
@@ -568,6 +592,7 @@ class BotDatabase implements Database {
         this.closed = true;
         this.reader?.close();
         this.writer?.close();
+        await this.pgReader?.close().catch(() => undefined);
         await this.ormInstance?.close(true);
       }
     })();

@@ -1,0 +1,50 @@
+/**
+ * The fast read path on PostgreSQL: a small pool of its own with named (server-side prepared)
+ * statements, so that a point read is parsed and planned once per connection instead of on
+ * every call. Types parse as MikroORM's connections parse them (timestamps and int8 as text),
+ * and botdb decodes them.
+ */
+import { createHash } from 'node:crypto';
+import type { Pool, QueryResultRow } from 'pg';
+
+/** SQL with `?` placeholders as PostgreSQL's `$1, $2, ...` (botdb's SQL has no `?` elsewhere). */
+export function dollarParams(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export class PgReader {
+  private readonly names = new Map<string, { name: string; text: string }>();
+  errors = 0;
+
+  private constructor(private readonly pool: Pool) {}
+
+  static async open(url: string, size: number, statementTimeoutMs: number): Promise<PgReader> {
+    const pg = (await import('pg')).default;
+    const types = new pg.TypeOverrides();
+    for (const oid of [20, 1082, 1114, 1184, 1186]) types.setTypeParser(oid, (text: string) => text);
+    // statement_timeout as a connection parameter: a `SET` on connect would race the first query.
+    const pool = new pg.Pool({ connectionString: url, max: size, types, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) });
+    const reader = new PgReader(pool);
+    // An idle connection the server dropped (a restart) must not crash the process; the pool
+    // discards it and the next read opens another.
+    pool.on('error', () => reader.errors++);
+    return reader;
+  }
+
+  async all(sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    let named = this.names.get(sql);
+    if (named === undefined) {
+      // Bounded: filters of many shapes would otherwise grow it (and each connection's cache).
+      if (this.names.size >= 512) this.names.clear();
+      named = { name: `botdb_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`, text: dollarParams(sql) };
+      this.names.set(sql, named);
+    }
+    const res = await this.pool.query<QueryResultRow>({ name: named.name, text: named.text, values: params as unknown[] });
+    return res.rows;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
