@@ -108,8 +108,9 @@ export async function db_save(model_class: EntityRef, data: Row, args: DbSaveArg
     const keyed = typeof keyField === 'string' && def.columns.has(keyField) && args.key_value !== undefined && args.key_value !== null;
     if (!keyed) return await db.create(def.name, createData(def, data));
     const keyFilter = lenientFilters(def, { [keyField]: args.key_value });
-    // One transaction: the lookup and the write it decides on see the same state.
-    return await db.session(async () => {
+    // One transaction: the lookup and the write it decides on see the same state. A data API
+    // transaction is enough (no EntityManager), and on SQLite it runs on the fast writer.
+    return await db.transaction(async () => {
       const found = (await db.get(def.name, { filters: keyFilter, orderBy: def.primaryKey, single: true })) as Row | null;
       if (!found) return db.create(def.name, createData(def, data));
       const update = knownData(def, data);
