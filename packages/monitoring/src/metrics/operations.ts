@@ -171,21 +171,21 @@ export class OperationMetrics {
   }
 
   private directDone(ctx: WriteContext): void {
-    const start = this.writeStarts.take(ctx);
-    if (start === undefined) return;
-    const ms = performance.now() - start;
-    this.duration.observe(ms / 1000, ctx.entity.name, ctx.kind, 'db');
-    this.sinks.writeLatency.record(ms);
+    this.timeWrite(ctx, 'db');
   }
 
   private takenBy(ctx: WriteContext, layer: string): void {
-    const entity = ctx.entity.name;
-    this.writes.inc(entity, ctx.kind, layer);
+    this.writes.inc(ctx.entity.name, ctx.kind, layer);
     this.sinks.writeLayers.add(layer);
+    this.timeWrite(ctx, layer);
+  }
+
+  /** Observes a write end to end, from its stamp, under the layer that completed it. */
+  private timeWrite(ctx: WriteContext, layer: string): void {
     const start = this.writeStarts.take(ctx);
     if (start === undefined) return;
     const ms = performance.now() - start;
-    this.duration.observe(ms / 1000, entity, ctx.kind, layer);
+    this.duration.observe(ms / 1000, ctx.entity.name, ctx.kind, layer);
     this.sinks.writeLatency.record(ms);
   }
 
