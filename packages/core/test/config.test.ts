@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'mocha';
 import { expect } from 'chai';
@@ -94,7 +95,7 @@ describe('config: url and BOTDB_URL', function () {
   });
 
   it('resolves SQLite paths: relative against the working directory, absolute as given, sqlite:/// too', function () {
-    const abs = resolve('/tmp/botdb/x.db');
+    const abs = join(tmpdir(), 'botdb', 'x.db');
     expect(resolveConfig({ url: 'sqlite:rel/x.db' }, {}).url).to.equal(resolve('rel/x.db'));
     expect(resolveConfig({ url: `sqlite:${abs}` }, {}).url).to.equal(abs);
     expect(resolveConfig({}, { BOTDB_URL: `sqlite://${abs}` }).url).to.equal(abs);
