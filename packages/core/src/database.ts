@@ -59,10 +59,9 @@ class BotDatabase implements Database {
   private readonly writeLock = new Mutex();
   private readonly decodedColumns = new Map<EntityDef, readonly ColumnDef[]>();
   private readonly preparedRows = new WeakSet<object>();
+  syncReport: SyncReport | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
-  /** What schema sync did at start. */
-  syncReport: SyncReport | undefined;
 
   constructor(readonly config: ResolvedConfig) {
     this.pipeline = new Pipeline(this);
@@ -625,7 +624,7 @@ class DbReadContext implements ReadContext {
 }
 
 function runnerOf(scope: Scope): Runner {
-  return (scope.writer as SqliteWriter | undefined) ?? (scope.trx as Knex.Transaction);
+  return scope.writer ?? (scope.trx as Knex.Transaction);
 }
 
 /** Columns whose inserted JS value may differ from what reading it back gives. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'mocha';
 import { expect } from 'chai';
-import { BOTDB_INDEXES, UserRelationships, type Database, type SyncReport } from '../src/index.js';
+import { BOTDB_INDEXES, UserRelationships, type Database } from '../src/index.js';
 import { PgSchemas, skipWithoutPg } from './support/pg.js';
 
 interface SourceTable {
@@ -15,7 +15,7 @@ async function rows<T>(db: Database, sql: string, params: unknown[] = []): Promi
   return (await db.orm.em.getConnection().execute(sql, params)) as T[];
 }
 
-const reportOf = (db: Database) => (db as unknown as { syncReport: SyncReport }).syncReport;
+const reportOf = (db: Database) => db.syncReport!;
 
 describe('schema sync on PostgreSQL', function () {
   const schemas = new PgSchemas();

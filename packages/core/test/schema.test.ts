@@ -69,7 +69,7 @@ function execSql(file: string, sql: string): void {
 async function open(file: string, config: BotDbConfig = {}): Promise<{ db: Database; report: SyncReport; warnings: string[] }> {
   const warnings: string[] = [];
   const db = await createDatabase({ url: `sqlite:${file}`, warn: (m) => warnings.push(m), ...config });
-  const report = (db as unknown as { syncReport: SyncReport }).syncReport;
+  const report = db.syncReport!;
   return { db, report, warnings };
 }
 

@@ -5,6 +5,7 @@ import type { EntityRef, RowOf } from '../entities/entities.js';
 import type { FilterInput } from '../filters/filters.js';
 import type { Pipeline } from '../pipeline/plugin.js';
 import type { Row } from '../schema/codec.js';
+import type { SyncReport } from '../schema/sync.js';
 
 /** Per-call options that plugins read, e.g. `{ cache: false }` to bypass the cache. */
 export interface CallOptions {
@@ -55,6 +56,8 @@ export interface Database {
   readonly pipeline: Pipeline;
   /** The MikroORM instance (for metadata or tooling; use `session()` for units of work). */
   readonly orm: MikroORM;
+  /** What schema sync did at start (tables, columns, indexes created; warnings); undefined with `syncSchema: false`. */
+  readonly syncReport: SyncReport | undefined;
 
   get<E extends EntityRef>(entity: E, options: GetOptions & { single: true }): Promise<RowOf<E> | null>;
   get<E extends EntityRef>(entity: E, options?: GetOptions): Promise<RowOf<E>[]>;

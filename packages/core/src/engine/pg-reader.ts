@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
+import { StatementCache } from './statement-cache.js';
 
 /** SQL with `?` placeholders as PostgreSQL's `$1, $2, ...` (botdb's SQL has no `?` elsewhere). */
 export function dollarParams(sql: string): string {
@@ -14,7 +15,7 @@ export function dollarParams(sql: string): string {
 }
 
 export class PgReader {
-  private readonly names = new Map<string, { name: string; text: string }>();
+  private readonly names = new StatementCache<{ name: string; text: string }>();
   errors = 0;
 
   private constructor(private readonly pool: Pool) {}
@@ -33,13 +34,7 @@ export class PgReader {
   }
 
   async all(sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
-    let named = this.names.get(sql);
-    if (named === undefined) {
-      // Bounded: filters of many shapes would otherwise grow it (and each connection's cache).
-      if (this.names.size >= 512) this.names.clear();
-      named = { name: `botdb_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`, text: dollarParams(sql) };
-      this.names.set(sql, named);
-    }
+    const named = this.names.get(sql, (text) => ({ name: `botdb_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text: dollarParams(text) }));
     const res = await this.pool.query<QueryResultRow>({ name: named.name, text: named.text, values: params as unknown[] });
     return res.rows;
   }

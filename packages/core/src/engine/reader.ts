@@ -5,11 +5,10 @@
  * read costs a statement execution and nothing else.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-
-const MAX_STATEMENTS = 512;
+import { StatementCache } from './statement-cache.js';
 
 export class SqliteReader {
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements = new StatementCache<BetterSqlite3.Statement>();
 
   private constructor(private readonly conn: BetterSqlite3.Database) {}
 
@@ -22,18 +21,7 @@ export class SqliteReader {
   }
 
   all(sql: string, params: readonly unknown[]): Record<string, unknown>[] {
-    return this.statement(sql).all(...params) as Record<string, unknown>[];
-  }
-
-  private statement(sql: string): BetterSqlite3.Statement {
-    let st = this.statements.get(sql);
-    if (st === undefined) {
-      // Filters of many shapes could grow this without bound; start over when it is full.
-      if (this.statements.size >= MAX_STATEMENTS) this.statements.clear();
-      st = this.conn.prepare(sql);
-      this.statements.set(sql, st);
-    }
-    return st;
+    return this.statements.get(sql, (text) => this.conn.prepare(text)).all(...params) as Record<string, unknown>[];
   }
 
   close(): void {

@@ -40,6 +40,7 @@ import { resolveEntity } from '../entities/entities.js';
 import type { RowChange } from '../pipeline/hooks.js';
 import { decodeValue, type Row } from '../schema/codec.js';
 import type { TimeZoneMode } from '../schema/datetime.js';
+import type { SqliteWriter } from './writer.js';
 
 /**
  * An open botdb transaction and the changes so far: a knex transaction (`trx`, with the
@@ -48,7 +49,7 @@ import type { TimeZoneMode } from '../schema/datetime.js';
 export interface Scope {
   trx: object | undefined;
   em: SqlEntityManager | undefined;
-  writer?: unknown;
+  writer?: SqliteWriter;
   readonly changes: RowChange[];
 }
 

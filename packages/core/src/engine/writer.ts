@@ -5,11 +5,10 @@
  * so a synchronous wait can never stall the event loop that the lock holder needs.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-
-const MAX_STATEMENTS = 512;
+import { StatementCache } from './statement-cache.js';
 
 export class SqliteWriter {
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements = new StatementCache<BetterSqlite3.Statement>();
 
   private constructor(private readonly conn: BetterSqlite3.Database) {}
 
@@ -44,12 +43,7 @@ export class SqliteWriter {
 
   /** Runs one statement; rows for statements that return rows (all of botdb's writes do). */
   all(sql: string, params: readonly unknown[]): Record<string, unknown>[] {
-    let st = this.statements.get(sql);
-    if (st === undefined) {
-      if (this.statements.size >= MAX_STATEMENTS) this.statements.clear();
-      st = this.conn.prepare(sql);
-      this.statements.set(sql, st);
-    }
+    const st = this.statements.get(sql, (text) => this.conn.prepare(text));
     if (st.reader) return st.all(...params) as Record<string, unknown>[];
     st.run(...params);
     return [];

@@ -81,7 +81,7 @@ export interface WriteOutcome {
 
 /** A data API call that threw, with the coded error it threw. */
 export interface FailureEvent {
-  readonly operation: 'get' | 'count' | 'create' | 'update' | 'delete' | 'save' | 'transaction';
+  readonly operation: 'get' | 'count' | 'create' | 'update' | 'delete' | 'save';
   /** The entity's class name, when the call named a known one. */
   readonly entity?: string;
   readonly error: unknown;

@@ -1,0 +1,25 @@
+/**
+ * Prepared statements by SQL text, bounded: filters of many shapes would otherwise grow it (and
+ * the database's own per-connection cache) without end. When full it starts over; the hot
+ * statements are prepared again on their next use.
+ */
+export class StatementCache<T> {
+  private readonly entries = new Map<string, T>();
+
+  constructor(private readonly max = 512) {}
+
+  /** The entry for `sql`, made with `prepare` the first time. */
+  get(sql: string, prepare: (sql: string) => T): T {
+    let entry = this.entries.get(sql);
+    if (entry === undefined) {
+      if (this.entries.size >= this.max) this.entries.clear();
+      entry = prepare(sql);
+      this.entries.set(sql, entry);
+    }
+    return entry;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
