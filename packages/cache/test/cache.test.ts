@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'mocha';
 import { expect } from 'chai';
-import { ChatStreams, Messages, PersonInfo, type Database } from '@botdb/core';
+import { ChatStreams, Messages, PersonInfo, normalizeFilter, resolveEntity, type Database, type ReadContext, type Row } from '@botdb/core';
 import { runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin, DEFAULTS, BloomFilter, resolveCacheOptions } from '@botdb/cache';
 import { runConsistency } from './consistency.js';
@@ -121,11 +121,24 @@ describe('CachePlugin on SQLite', function () {
     });
 
     it('a read that raced a commit does not fill the cache with what it read before it', async function () {
-      // Start a miss, commit a change while its query is in flight, then check the cache.
-      const pending = db.get(PersonInfo, { filters: { person_id: 'race' }, single: true, cache: true });
-      await db.create(PersonInfo, { person_id: 'race', platform: 'qq', user_id: '1', nickname: 'r' });
-      await pending;
-      expect((await db.get(PersonInfo, { filters: { person_id: 'race' }, single: true }))?.nickname).to.equal('r');
+      // The cache's read hook, driven with a read whose database answer we hold back: it reads
+      // before the commit and answers after it, which is the fill race.
+      const raced = await dbs.create({ plugins: [new CachePlugin({ bloom: false })] });
+      const def = resolveEntity(PersonInfo);
+      const readCtx = (load: () => Promise<readonly Row[]>): ReadContext => ({
+        db: raced, entity: def, kind: 'get', filter: normalizeFilter(def, { person_id: 'race' }), orderBy: [], limit: 1, single: true, options: {}, load,
+      });
+      let answer!: (rows: readonly Row[]) => void;
+      const first = raced.pipeline.hooks.read.promise(readCtx(() => new Promise((resolve) => (answer = resolve))));
+      await raced.create(PersonInfo, { person_id: 'race', platform: 'qq', user_id: '1', nickname: 'r' });
+      answer([]); // what the database said before the commit
+      expect((await first)?.value).to.deep.equal([]);
+      // The next read must go to the database, not get the stale empty answer from L1.
+      let loads = 0;
+      const fresh = [{ person_id: 'race' }];
+      const second = await raced.pipeline.hooks.read.promise(readCtx(async () => (loads++, fresh)));
+      expect(loads, 'the stale answer was not cached').to.equal(1);
+      expect(second?.value).to.deep.equal(fresh);
     });
   });
 

@@ -2,9 +2,9 @@
  * Every hook of the pipeline, declared in this one file (webpack's `Compiler.hooks` pattern).
  * Each hook's tapable kind is its contract. Plugins tap them by name with a stage from `Stage`.
  *
- * Reads and writes made inside `db.session()` run on the session's transaction and do not pass
+ * Reads and writes made inside `db.session()` or `db.transaction()` run on that transaction and do not pass
  * `read`/`afterRead`/`write`: a plugin must never answer from, or fill a cache with, state that
- * may still roll back. Their changes reach `committed` when the session commits.
+ * may still roll back. Their changes reach `committed` when that transaction commits.
  */
 import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook, type Tap } from 'tapable';
 import { BotDbError } from '../errors.js';
