@@ -1,15 +1,20 @@
 /**
  * botdb's benchmark harness: every scenario on SQLite, and on PostgreSQL when `BOTDB_PG_URL`
- * is set, in one process; JSON results, and docs/benchmarks.md with SVG charts.
+ * is set; JSON results, and docs/benchmarks.md with SVG charts.
+ *
+ * Each (database, scenario) pair runs in a fresh Node process of its own, one after another, with
+ * its contenders and baselines side by side in that process: what one scenario leaves behind
+ * (heap, JIT state, the async hooks a MikroORM flush turns on for good) cannot slow the next.
  *
  *   pnpm bench                     full run; writes docs/benchmarks.md, bench/charts/, bench/results/full.json
  *   pnpm bench --quick             CI smoke (under 90 s); writes .bench-out/ only (add --docs for the docs)
  *   pnpm bench --only turn --dialect sqlite
  *   pnpm bench --from bench/results/full.json --docs    regenerate the docs from saved results
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,11 +22,7 @@ import { PLUGIN_NAMES, describeWorkload, pluginAvailability, resolveSimOptions, 
 import { SCENARIOS, type BenchContext, type CaseResult, type ScenarioId } from './context.js';
 import { charts, markdown } from './report/markdown.js';
 import { evaluateGoals, withRatios, type BenchResults } from './results.js';
-import { inserts } from './scenarios/insert.js';
-import { pointRead } from './scenarios/point-read.js';
-import { recentMessages } from './scenarios/recent.js';
-import { chatTurns } from './scenarios/turn.js';
-import { postgresTarget, sqliteTarget, type Target } from './targets.js';
+import { postgresTarget, removeSqliteFilesOf, sqliteTarget, type Target } from './targets.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -36,12 +37,16 @@ const MODES = Object.freeze({
 
 /** Load settings shared by both modes. */
 const LOAD = Object.freeze({ turnConcurrency: 32, writers: 64, metricsPort: 9465 });
-const RUNNERS: Record<ScenarioId, (ctx: BenchContext, t: Target) => Promise<CaseResult[]>> = {
-  'point-read': pointRead,
-  recent: recentMessages,
-  insert: inserts,
-  turn: chatTurns,
+type Runner = (ctx: BenchContext, t: Target) => Promise<CaseResult[]>;
+/** Loaded in the scenario's own process only. */
+const RUNNERS: Record<ScenarioId, () => Promise<Runner>> = {
+  'point-read': async () => (await import('./scenarios/point-read.js')).pointRead,
+  recent: async () => (await import('./scenarios/recent.js')).recentMessages,
+  insert: async () => (await import('./scenarios/insert.js')).inserts,
+  turn: async () => (await import('./scenarios/turn.js')).chatTurns,
 };
+const DIALECTS = ['sqlite', 'postgresql'] as const;
+type Dialect = (typeof DIALECTS)[number];
 
 const { values: args } = parseArgs({
   options: {
@@ -52,6 +57,9 @@ const { values: args } = parseArgs({
     dialect: { type: 'string' },
     from: { type: 'string' },
     help: { type: 'boolean', default: false },
+    // Internal: run one scenario on one database and write its cases to a file (see runChild).
+    child: { type: 'string' },
+    'child-out': { type: 'string' },
   },
   strict: true,
 });
@@ -119,7 +127,74 @@ function printSummary(results: BenchResults): void {
   }
 }
 
+function benchContext(quick: boolean, availability: BenchContext['availability']): BenchContext {
+  return { quick, ...MODES[quick ? 'quick' : 'full'], ...LOAD, availability, log: (m) => console.log(m) };
+}
+
+function isDialect(v: string | undefined): v is Dialect {
+  return (DIALECTS as readonly (string | undefined)[]).includes(v);
+}
+
+function isScenario(v: string | undefined): v is ScenarioId {
+  return (SCENARIOS as readonly (string | undefined)[]).includes(v);
+}
+
+/**
+ * The scenario's own process (`--child <dialect>:<scenario> --child-out <file>`): runs that one
+ * scenario on that one database and writes its cases to the file. It removes its SQLite files
+ * and closes its connections, but leaves the PostgreSQL schema to the parent, which drops it at
+ * the end of the run.
+ */
+async function runChild(spec: string, out: string | undefined, quick: boolean): Promise<void> {
+  const [dialect, scenario] = spec.split(':');
+  if (!isDialect(dialect) || !isScenario(scenario) || out === undefined) throw new Error(`--child ${spec}: expected <dialect>:<scenario> and --child-out <file>`);
+  const ctx = benchContext(quick, await pluginAvailability(PLUGIN_NAMES));
+  const run = await RUNNERS[scenario]();
+  let target: Target;
+  if (dialect === 'sqlite') target = sqliteTarget();
+  else if (process.env.BOTDB_PG_URL) target = postgresTarget(process.env.BOTDB_PG_URL);
+  else throw new Error('--child postgresql:… needs BOTDB_PG_URL');
+  const t0 = performance.now();
+  let cases: CaseResult[];
+  try {
+    cases = await run(ctx, target);
+  } finally {
+    await target.close();
+  }
+  writeFileSync(out, JSON.stringify(cases));
+  console.log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+/** Runs `scenario` on `dialect` in a fresh Node process (same Node flags, same environment) and returns its cases. */
+async function runInChild(dialect: Dialect, scenario: ScenarioId, quick: boolean, outDir: string): Promise<CaseResult[]> {
+  const out = join(outDir, `${dialect}-${scenario}.json`);
+  const argv = [...process.execArgv, fileURLToPath(import.meta.url), '--child', `${dialect}:${scenario}`, '--child-out', out, ...(quick ? ['--quick'] : [])];
+  const child = spawn(process.execPath, argv, { stdio: 'inherit', env: process.env });
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done, fail) => {
+    child.once('error', fail);
+    child.once('exit', (c, sig) => done({ code: c, signal: sig }));
+  });
+  // Files of a process that died before removing them.
+  if (child.pid !== undefined) removeSqliteFilesOf(child.pid);
+  const what = `${dialect} ${scenario}`;
+  if (code !== 0) throw new Error(`${what}: its process ${signal ? `was killed by ${signal}` : `exited with code ${String(code)}`}; stopping, no results written`);
+  let cases: unknown;
+  try {
+    cases = JSON.parse(readFileSync(out, 'utf8'));
+  } catch (e) {
+    throw new Error(`${what}: its process exited normally but left no readable results (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!Array.isArray(cases) || cases.length === 0 || !(cases as CaseResult[]).every((c) => c.dialect === dialect && c.scenario === scenario)) {
+    throw new Error(`${what}: its process wrote no cases, or cases of another scenario`);
+  }
+  return cases as CaseResult[];
+}
+
 async function main(): Promise<void> {
+  if (args.child !== undefined) {
+    await runChild(args.child, args['child-out'], args.quick === true);
+    return;
+  }
   if (args.from !== undefined) {
     // Relative to where pnpm was started (the script itself runs in bench/).
     const results = JSON.parse(readFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), args.from), 'utf8')) as BenchResults;
@@ -133,14 +208,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const loadavgStart = loadavg();
 
+  // Each scenario's process checks again for its own cases; this is for the log and the results.
   const availability = await pluginAvailability(PLUGIN_NAMES);
-  const ctx: BenchContext = {
-    quick,
-    ...MODES[quick ? 'quick' : 'full'],
-    ...LOAD,
-    availability,
-    log: (m) => console.log(m),
-  };
+  const ctx = benchContext(quick, availability);
   for (const [name, ok] of Object.entries(availability)) if (ok !== true) console.log(`plugin ${name}: ${ok} -> its cases are n/a`);
 
   const pgUrl = process.env.BOTDB_PG_URL;
@@ -160,19 +230,20 @@ async function main(): Promise<void> {
     'better-sqlite3': versionOf('better-sqlite3'),
     pg: versionOf('pg'),
   };
+  const outDir = mkdtempSync(join(tmpdir(), 'botdb-bench-cases-'));
   try {
     for (const t of targets) {
       const name = t.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL';
       versions[name] = await t.version();
       console.log(`\n== ${name} ${versions[name]}`);
+      // One at a time, never in parallel: the numbers are timing-sensitive.
       for (const s of only as ScenarioId[]) {
         console.log(`${s}:`);
-        const t0 = performance.now();
-        cases.push(...(await RUNNERS[s](ctx, t)));
-        console.log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+        cases.push(...(await runInChild(t.dialect, s, quick, outDir)));
       }
     }
   } finally {
+    rmSync(outDir, { recursive: true, force: true });
     for (const t of targets) await t.cleanup();
   }
 

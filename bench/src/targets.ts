@@ -1,10 +1,13 @@
 /**
  * The databases the bench runs on: a fresh temp SQLite file per fixture, and, when
  * `BOTDB_PG_URL` is set, a dedicated PostgreSQL schema that is emptied per fixture and dropped
- * at the end. Fixtures are seeded through botdb with no plugins, then closed, so every
- * implementation under test opens the same data with its own connections.
+ * at the end of the run. Each scenario runs in a process of its own: that process `close()`s its
+ * target (its SQLite files go, the PostgreSQL schema stays for the next scenario's process), and
+ * the process that started them all calls `cleanup()` once at the end. Fixtures are seeded
+ * through botdb with no plugins, then closed, so every implementation under test opens the same
+ * data with its own connections.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, type BotDbConfig } from '@botdb/core';
@@ -35,7 +38,12 @@ export interface Target {
   fixture(workload: Partial<WorkloadOptions>): Promise<Fixture>;
   /** The engine's version, for the results. */
   version(): Promise<string>;
-  /** Drops what the bench created. */
+  /**
+   * Ends this process's use of the target: removes the SQLite files it made and closes its
+   * connections, but leaves the PostgreSQL schema, which the next scenario's process re-creates.
+   */
+  close(): Promise<void>;
+  /** Drops what the bench created, the PostgreSQL schema included (once, at the end of the run). */
   cleanup(): Promise<void>;
 }
 
@@ -55,10 +63,13 @@ async function seed(config: BotDbConfig, workload: Partial<WorkloadOptions>): Pr
 /** SQLite in temp files (the fast read path and MikroORM's connection both open the same file). */
 export function sqliteTarget(): Target {
   const files: string[] = [];
+  const close = async (): Promise<void> => {
+    for (const f of files.splice(0)) removeSqlite(f);
+  };
   return {
     dialect: 'sqlite',
     async fixture(workload) {
-      const file = join(tmpdir(), `botdb-bench-${process.pid}-${++fileSeq}.db`);
+      const file = join(tmpdir(), `${sqlitePrefix(process.pid)}${++fileSeq}.db`);
       files.push(file);
       const world = await seed({ url: `sqlite:${file}` }, workload);
       // The schema exists now: cases skip the sync at open (a startup cost, not what is measured).
@@ -74,14 +85,23 @@ export function sqliteTarget(): Target {
         conn.close();
       }
     },
-    async cleanup() {
-      for (const f of files) removeSqlite(f);
-    },
+    close,
+    cleanup: close,
   };
 }
 
 function removeSqlite(file: string): void {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+}
+
+function sqlitePrefix(pid: number): string {
+  return `botdb-bench-${pid}-`;
+}
+
+/** Removes SQLite files a process left behind (one that crashed before its `close()`). */
+export function removeSqliteFilesOf(pid: number): void {
+  const prefix = sqlitePrefix(pid);
+  for (const name of readdirSync(tmpdir())) if (name.startsWith(prefix)) rmSync(join(tmpdir(), name), { force: true });
 }
 
 /** PostgreSQL at `url`, in schema `botdb_bench`. */
@@ -110,6 +130,9 @@ export function postgresTarget(url: string): Target {
     async version() {
       const r = await admin.query<{ v: string }>("select current_setting('server_version') as v");
       return r.rows[0]?.v ?? '?';
+    },
+    async close() {
+      await admin.end();
     },
     async cleanup() {
       try {
