@@ -336,16 +336,19 @@ export class BatchPlugin implements BotDbPlugin {
   private async commit(items: readonly Pending[]): Promise<Map<Pending, WriteResult>> {
     const results = new Map<Pending, WriteResult>();
     const groups = groupWrites(items, this.db.config.timeZone);
-    // Data API calls inside a transaction join it and skip the write hook: one commit, one
-    // `committed` for the whole flush.
-    await this.db.transaction(async () => {
-      for (const g of groups) await this.runGroup(g, results);
-    });
+    // Data API calls through the transaction's handle run in it and skip the write hook: one
+    // commit, one `committed` for the whole flush. Not ambient: a flush must not turn on Node's
+    // async hooks for the process (they tax every promise), and nothing else runs inside it.
+    await this.db.transaction(
+      async (tx) => {
+        for (const g of groups) await this.runGroup(tx, g, results);
+      },
+      { ambient: false },
+    );
     return results;
   }
 
-  private async runGroup(g: Group, results: Map<Pending, WriteResult>): Promise<void> {
-    const db = this.db;
+  private async runGroup(db: Database, g: Group, results: Map<Pending, WriteResult>): Promise<void> {
     if (g.kind === 'create') {
       const rows = await db.createMany(g.entity.name, g.items.flatMap((i) => i.rows));
       let at = 0;

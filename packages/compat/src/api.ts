@@ -110,15 +110,19 @@ export async function db_save(model_class: EntityRef, data: Row, args: DbSaveArg
     const keyFilter = lenientFilters(def, { [keyField]: args.key_value });
     // One transaction: the lookup and the write it decides on see the same state. A data API
     // transaction is enough (no EntityManager), and on SQLite it runs on the fast writer.
-    return await db.transaction(async () => {
-      const found = (await db.get(def.name, { filters: keyFilter, orderBy: def.primaryKey, single: true })) as Row | null;
-      if (!found) return db.create(def.name, createData(def, data));
-      const update = knownData(def, data);
-      if (Object.keys(update).length === 0) return found;
-      const id = found[def.primaryKey];
-      await db.update(def.name, { [def.primaryKey]: id }, update);
-      return (await db.get(def.name, { filters: { [def.primaryKey]: id }, single: true })) as Row;
-    });
+    // Inside a get_db_session() callback it joins that session's transaction.
+    return await db.transaction(
+      async (tx) => {
+        const found = (await tx.get(def.name, { filters: keyFilter, orderBy: def.primaryKey, single: true })) as Row | null;
+        if (!found) return tx.create(def.name, createData(def, data));
+        const update = knownData(def, data);
+        if (Object.keys(update).length === 0) return found;
+        const id = found[def.primaryKey];
+        await tx.update(def.name, { [def.primaryKey]: id }, update);
+        return (await tx.get(def.name, { filters: { [def.primaryKey]: id }, single: true })) as Row;
+      },
+      { ambient: false },
+    );
   } catch (e) {
     logger().error('db_save failed', e);
     return null;

@@ -11,7 +11,7 @@ import type { ColumnDef } from './schema/types.js';
 import { syncSchema, type SyncReport } from './schema/sync.js';
 import { prepareInsert, prepareLimit, prepareUpdate } from './api/rows.js';
 import { StatementBuilder, type Statement } from './api/statements.js';
-import type { CallOptions, Database, GetOptions, QueryOptions, SaveOptions, SessionEntityManager } from './api/types.js';
+import type { CallOptions, Database, GetOptions, QueryOptions, SaveOptions, SessionEntityManager, TransactionOptions } from './api/types.js';
 import { connect, sqlitePragmas } from './engine/connect.js';
 import { SqliteReader } from './engine/reader.js';
 import { PgReader } from './engine/pg-reader.js';
@@ -60,6 +60,8 @@ class BotDatabase implements Database {
   private readonly decodedColumns = new Map<EntityDef, readonly ColumnDef[]>();
   private readonly preparedRows = new WeakSet<object>();
   syncReport: SyncReport | undefined;
+  /** Set on a `tx` handle (an object whose prototype is the database): the transaction it is bound to. */
+  private boundScope: Scope | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -145,8 +147,24 @@ class BotDatabase implements Database {
     return this.reader ? this.readFast(this.reader, ctx) : this.readFrom(this.knex, ctx);
   }
 
+  /** The transaction a call joins: the one a `tx` handle is bound to, or the ambient one. */
+  private scope(): Scope | undefined {
+    const bound = this.boundScope;
+    if (bound === undefined) return this.tracker.current();
+    if (bound.done) throw BotDbError.badQuery('This transaction handle was used after its transaction ended; use it only inside the function given to db.transaction().');
+    return bound;
+  }
+
+  /** This database bound to `scope`: data API calls through it run in that transaction. */
+  private boundTo(scope: Scope): Database {
+    if (this.boundScope === scope) return this;
+    const view = Object.create(this) as BotDatabase;
+    view.boundScope = scope;
+    return view;
+  }
+
   private async read(ctx: ReadContext): Promise<readonly Row[] | number> {
-    const scope = this.tracker.als.getStore();
+    const scope = this.scope();
     // Inside a session the read sees the session's own uncommitted writes; plugins stay out.
     if (scope) {
       await scope.em?.flush();
@@ -366,7 +384,7 @@ class BotDatabase implements Database {
    * `write` hook, then run in its own transaction whose changes are published after commit.
    */
   private async write(ctx: WriteContext, body: (tx: Runner, changes: RowChange[]) => Promise<WriteResult>): Promise<WriteResult> {
-    const scope = this.tracker.als.getStore();
+    const scope = this.scope();
     if (scope) {
       // Pending unit-of-work changes go first, so the write sees (and orders after) them.
       await scope.em?.flush();
@@ -382,10 +400,7 @@ class BotDatabase implements Database {
     }
     let result: WriteResult;
     try {
-      result = await this.inTransaction(() => {
-        const s = this.tracker.als.getStore()!;
-        return body(runnerOf(s), s.changes);
-      });
+      result = await this.inTransaction((s) => body(runnerOf(s), s.changes), false);
     } catch (e) {
       throw BotDbError.fromDriver(`${ctx.kind} ${ctx.entity.table.table}`, e);
     }
@@ -406,27 +421,30 @@ class BotDatabase implements Database {
     hook.call({ operation, entity: name, error });
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Database) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     this.assertOpen();
-    if (typeof fn !== 'function') throw BotDbError.badQuery('transaction() takes an async function () => { ... }.');
+    if (typeof fn !== 'function') throw BotDbError.badQuery('transaction() takes an async function (tx) => { ... }.');
     // Inside a session or another transaction, data API calls already share it.
-    if (this.tracker.als.getStore()) return fn();
-    return this.inTransaction(fn);
+    const parent = this.scope();
+    if (parent) return fn(this.boundTo(parent));
+    return this.inTransaction((scope) => fn(this.boundTo(scope)), options.ambient !== false);
   }
 
   /**
-   * Runs `fn` in a new transaction whose data API calls join it; publishes its changes once,
-   * after the commit. On SQLite the fast writer runs it when the database is not busy.
+   * Runs `fn` in a new transaction and publishes its changes once, after the commit. With
+   * `ambient`, data API calls made anywhere inside `fn` join it (AsyncLocalStorage); otherwise
+   * only those given the scope. On SQLite the fast writer runs it when the database is not busy.
    */
-  private async inTransaction<T>(fn: () => Promise<T>): Promise<T> {
+  private async inTransaction<T>(fn: (scope: Scope) => Promise<T>, ambient: boolean): Promise<T> {
     const scope: Scope = { trx: undefined, em: undefined, changes: [] };
+    const body = ambient ? () => this.tracker.ambient(scope, () => fn(scope)) : () => fn(scope);
     const release = this.writer ? await this.writeLock.acquire() : undefined;
     let result: T;
     try {
       if (this.writer && this.writer.begin()) {
         scope.writer = this.writer;
         try {
-          result = await this.tracker.als.run(scope, fn);
+          result = await body();
           this.prepareCommit(scope.changes);
           this.writer.commit();
         } catch (e) {
@@ -437,12 +455,13 @@ class BotDatabase implements Database {
         // Another process holds the lock (or there is no fast writer): knex waits for it.
         result = await this.knex.transaction(async (trx) => {
           scope.trx = trx;
-          const r = await this.tracker.als.run(scope, fn);
+          const r = await body();
           this.prepareCommit(scope.changes);
           return r;
         });
       }
     } finally {
+      scope.done = true;
       release?.();
     }
     await this.publish(scope.changes);
@@ -499,7 +518,7 @@ class BotDatabase implements Database {
   async session<T>(fn: (em: SessionEntityManager) => Promise<T>): Promise<T> {
     this.assertOpen();
     if (typeof fn !== 'function') throw BotDbError.badQuery('session() takes an async function (em) => { ... }.');
-    const parent = this.tracker.als.getStore();
+    const parent = this.scope();
     if (!parent && this.writer) {
       const release = await this.writeLock.acquire();
       try {
@@ -521,13 +540,18 @@ class BotDatabase implements Database {
     // The scope wraps the whole transactional() call so that MikroORM's closing flush, which
     // runs after fn returns, is still recorded in this session.
     const scope: Scope = { trx: undefined, em: base, changes: [] };
-    const result = await this.tracker.als.run(scope, () =>
-      base.transactional(async (em) => {
-        scope.trx = em.getTransactionContext() as object;
-        scope.em = em;
-        return fn(em);
-      }),
-    );
+    let result: T;
+    try {
+      result = await this.tracker.ambient(scope, () =>
+        base.transactional(async (em) => {
+          scope.trx = em.getTransactionContext() as object;
+          scope.em = em;
+          return fn(em);
+        }),
+      );
+    } finally {
+      scope.done = true;
+    }
     if (parent) parent.changes.push(...scope.changes);
     else await this.publish(scope.changes);
     return result;
@@ -583,6 +607,7 @@ class BotDatabase implements Database {
   }
 
   close(): Promise<void> {
+    if (this.boundScope) return Promise.reject(BotDbError.badQuery('close() is not available on a transaction handle; close the database itself.'));
     if (this.closing) return this.closing;
     this.closing = (async () => {
       try {

@@ -54,7 +54,7 @@ export { chatStreamId, personId, actionId, epochMicros } from './ids.js';
 export { isTransient } from './engine/transient.js';
 
 export type { BotDbConfig, ResolvedConfig, SqliteOptions, PostgresOptions } from './config/config.js';
-export type { Database, GetOptions, QueryOptions, SaveOptions, CallOptions, SessionEntityManager, UpdateOf } from './api/types.js';
+export type { Database, GetOptions, QueryOptions, SaveOptions, CallOptions, SessionEntityManager, TransactionOptions, UpdateOf } from './api/types.js';
 export { isIncrement } from './api/rows.js';
 export type { Increment } from './api/rows.js';
 export type { BotDbPlugin } from './pipeline/plugin.js';

@@ -71,6 +71,57 @@ for (const driver of SQLITE_DRIVERS) {
       expect(await db.count(ChatStreams, { stream_id: 't4' })).to.equal(0);
     });
 
+    it('fn gets a handle bound to the transaction; with ambient: false only the handle joins it', async function () {
+      commits.length = 0;
+      const seen = await db.transaction(
+        async (tx) => {
+          await tx.create(ChatStreams, stream('h1'));
+          await tx.update(ChatStreams, { stream_id: 'h1' }, { message_count: { $inc: 1 } });
+          // The handle sees the transaction's own writes; the database outside it does not yet
+          // (with the sqlite3 driver there is no second connection to look from: it would wait).
+          const outside = driver === 'better-sqlite3' ? await db.count(ChatStreams, { stream_id: 'h1' }) : 0;
+          return { inside: await tx.count(ChatStreams, { stream_id: 'h1' }), outside };
+        },
+        { ambient: false },
+      );
+      expect(seen).to.deep.equal({ inside: 1, outside: 0 });
+      expect(commits).to.have.length(1);
+      expect(commits[0]!.changes.map((c) => c.kind)).to.deep.equal(['insert', 'update']);
+      expect((await db.get(ChatStreams, { filters: { stream_id: 'h1' }, single: true }))?.message_count).to.equal(1);
+    });
+
+    it('a handle rolls back with its transaction, and refuses use after the transaction ended', async function () {
+      let leaked: BotDb | undefined;
+      const err = await db
+        .transaction(
+          async (tx) => {
+            leaked = tx;
+            await tx.create(ChatStreams, stream('h2'));
+            throw new Error('no');
+          },
+          { ambient: false },
+        )
+        .catch((e: Error) => e);
+      expect(err).to.have.property('message', 'no');
+      expect(await db.count(ChatStreams, { stream_id: 'h2' })).to.equal(0);
+      for (const late of [() => leaked!.get(ChatStreams, {}), () => leaked!.create(ChatStreams, stream('h3')), () => leaked!.transaction(async () => 1), () => leaked!.close()]) {
+        expect(await late().catch((e: unknown) => e)).to.have.property('code', 'BOTDB_ERR_BAD_QUERY');
+      }
+      expect(await db.count(ChatStreams, { stream_id: 'h3' })).to.equal(0);
+    });
+
+    it('a non-ambient transaction inside a session joins the session', async function () {
+      const err = await db
+        .session(async () => {
+          await db.transaction(async (tx) => void (await tx.create(ChatStreams, stream('h4'))), { ambient: false });
+          expect(await db.count(ChatStreams, { stream_id: 'h4' })).to.equal(1);
+          throw new Error('roll the session back');
+        })
+        .catch((e: Error) => e);
+      expect(err).to.have.property('message', 'roll the session back');
+      expect(await db.count(ChatStreams, { stream_id: 'h4' })).to.equal(0);
+    });
+
     it('concurrent transactions and sessions serialize without deadlock', async function () {
       const work = Array.from({ length: 20 }, (_, i) =>
         i % 3 === 0
@@ -88,6 +139,27 @@ for (const driver of SQLITE_DRIVERS) {
     });
   });
 }
+
+describe('async hooks', function () {
+  it('the data API and non-ambient transactions leave them off; an ambient scope turns them off again when idle', async function () {
+    this.timeout(30_000);
+    // In a fresh process: this one has had them on since some test's MikroORM flush.
+    const script = fileURLToPath(new URL('./support/async-hooks.ts', import.meta.url));
+    const dir = tempDir();
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', script, dir.file('hooks.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let text = '';
+        child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}: ${text}`))));
+      });
+      expect(JSON.parse(out.trim().split('\n').pop()!)).to.deep.equal({ start: false, afterDataApi: false, insideAmbient: true, idleAfterAmbient: false });
+    } finally {
+      dir.remove();
+    }
+  });
+});
 
 describe('the SQLite fast writer when another process holds the lock', function () {
   const dir = tempDir();

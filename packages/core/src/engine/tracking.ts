@@ -2,8 +2,9 @@
  * Sees every row change a unit of work makes, so that `committed` fires once per committed
  * transaction with all of them, and never on rollback.
  *
- * - Data API writes and `db.session()` run in a scope (AsyncLocalStorage) whose changes are
- *   published when the outermost session commits.
+ * - Data API writes, `db.transaction()` and `db.session()` run in a scope whose changes are
+ *   published when the outermost one commits. Sessions and ambient transactions find their
+ *   scope through AsyncLocalStorage; a data API write and a `tx` handle carry it explicitly.
  * - `em.flush()` change sets arrive through a MikroORM event subscriber (`afterFlush`).
  * - `nativeInsert/insert/insertMany/nativeUpdate/nativeDelete/upsert/upsertMany` and
  *   QueryBuilder writes go through `BotDbEntityManager`, configured as MikroORM's
@@ -51,12 +52,20 @@ export interface Scope {
   em: SqlEntityManager | undefined;
   writer?: SqliteWriter;
   readonly changes: RowChange[];
+  /** Set once the transaction has ended: a `tx` handle used later must not reach it. */
+  done?: boolean;
 }
+
+/** How long botdb's AsyncLocalStorage stays on after the last ambient scope ended. */
+const AMBIENT_IDLE_MS = 1000;
 
 /** Collects row changes for one Database and publishes them once they are committed. */
 export class ChangeTracker implements EventSubscriber {
-  readonly als = new AsyncLocalStorage<Scope>();
+  private readonly als = new AsyncLocalStorage<Scope>();
   private readonly foreign = new WeakMap<object, RowChange[]>();
+  /** Ambient scopes running now; the storage is switched off a while after the last ends. */
+  private running = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly publish: (changes: readonly RowChange[]) => Promise<void>,
@@ -64,10 +73,36 @@ export class ChangeTracker implements EventSubscriber {
     private readonly prepare: (changes: readonly RowChange[]) => void,
   ) {}
 
+  /** The ambient scope of the running code (a session, an ambient transaction), if any. */
+  current(): Scope | undefined {
+    return this.als.getStore();
+  }
+
+  /**
+   * Runs `fn` with `scope` as the ambient scope of everything it calls. AsyncLocalStorage turns
+   * on Node's promise hooks, which cost every promise of the process about 0.2 µs; botdb's own
+   * storage is switched off again once no ambient scope has run for a second (MikroORM's unit
+   * of work has storages of its own that stay on once used).
+   */
+  async ambient<T>(scope: Scope, fn: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await this.als.run(scope, fn);
+    } finally {
+      if (--this.running === 0 && this.idleTimer === undefined) {
+        this.idleTimer = setTimeout(() => {
+          this.idleTimer = undefined;
+          if (this.running === 0) this.als.disable();
+        }, AMBIENT_IDLE_MS);
+        this.idleTimer.unref();
+      }
+    }
+  }
+
   /** Records changes made through `em`: into the open scope, the foreign transaction, or publishes now. */
   async record(em: SqlEntityManager, changes: readonly RowChange[]): Promise<void> {
     if (changes.length === 0) return;
-    const scope = this.als.getStore();
+    const scope = this.current();
     if (scope) {
       scope.changes.push(...changes);
       return;
@@ -100,7 +135,7 @@ export class ChangeTracker implements EventSubscriber {
 
   /** The root transaction is about to commit: announce what it changes. */
   beforeTransactionCommit(args: TransactionEventArgs): void {
-    const scope = this.als.getStore();
+    const scope = this.current();
     if (scope) {
       this.prepare(scope.changes);
       return;
@@ -226,7 +261,7 @@ export class BotDbEntityManager extends SqlEntityManager {
       (propagation === TransactionPropagation.REQUIRED && outer === undefined);
     if (!tracker || !opens || this.getContext(false)['disableTransactions']) return super.transactional(cb, options);
     const scope: Scope = { trx: outer, em: this as unknown as SqlEntityManager, changes: [] };
-    const result = await tracker.als.run(scope, () =>
+    const result = await tracker.ambient(scope, () =>
       super.transactional(async (em) => {
         scope.trx = (em.getTransactionContext() as object | undefined) ?? scope.trx;
         scope.em = em as unknown as SqlEntityManager;
