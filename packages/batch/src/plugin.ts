@@ -106,6 +106,8 @@ export class BatchPlugin implements BotDbPlugin {
     STATS.set(this.db, () => this.stats());
     pipeline.expose(PLUGIN_NAME, { hooks: this.hooks, stats: () => ({ ...this.stats() }) });
     pipeline.hooks.write.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => this.write(ctx));
+    // A pending write the read could see sends it down the full path, where the barrier waits.
+    pipeline.hooks.lookup.tap({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => (this.affecting(ctx) === undefined ? undefined : null));
     pipeline.hooks.read.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => this.barrier(ctx));
     pipeline.hooks.close.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, () => this.drain());
   }
@@ -378,17 +380,25 @@ export class BatchPlugin implements BotDbPlugin {
    * Read-your-writes: a read waits for the pending writes of its entity that could change its
    * answer (flushing them now), and only for those.
    */
-  private barrier(ctx: ReadContext): Promise<undefined> {
+  /** The settle promises of the pending writes that could change the read's answer, if any. */
+  private affecting(ctx: ReadContext): Promise<void>[] | undefined {
     const set = this.pendingByEntity.get(ctx.entity.name);
-    if (!set || set.size === 0) return NOTHING;
+    if (!set || set.size === 0) return undefined;
     const zone = this.db.config.timeZone;
-    const relevant: Promise<void>[] = [];
+    let relevant: Promise<void>[] | undefined;
     for (const p of set) {
       const affects =
         p.kind === 'create' ? createAffects(p.rows, ctx.filter, zone) : p.kind === 'update' ? updateAffects(p.filter, p.data, ctx.filter, zone) : deleteAffects(p.filter, ctx.filter, zone);
-      if (affects) relevant.push(p.settled);
+      if (affects) (relevant ??= []).push(p.settled);
     }
-    if (relevant.length === 0) {
+    return relevant;
+  }
+
+  private barrier(ctx: ReadContext): Promise<undefined> {
+    const set = this.pendingByEntity.get(ctx.entity.name);
+    if (!set || set.size === 0) return NOTHING;
+    const relevant = this.affecting(ctx);
+    if (relevant === undefined) {
       this.c.barrierSkips++;
       return NOTHING;
     }

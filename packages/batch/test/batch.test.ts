@@ -78,6 +78,17 @@ describe('BatchPlugin on SQLite', function () {
       await pending;
     });
 
+    it('a cached read issued after a write that is still queued sees it (the cache does not answer first)', async function () {
+      const db = await dbs.create({ plugins: [new BatchPlugin(), new CachePlugin()] });
+      await db.create(ChatStreams, stream('rc'));
+      const read = () => db.get(ChatStreams, { filters: { stream_id: 'rc' }, single: true });
+      expect((await read())?.message_count).to.equal(0);
+      expect((await read())?.message_count, 'a cache hit').to.equal(0);
+      const pending = db.update(ChatStreams, { stream_id: 'rc' }, { message_count: { $inc: 5 } });
+      expect((await read())?.message_count).to.equal(5);
+      await pending;
+    });
+
     it('randomized: zero reads miss an earlier-issued write', async function () {
       this.timeout(60_000);
       const db = await dbs.create({ plugins: [new BatchPlugin({ entities: { Messages: ['create', 'update', 'delete'], ChatStreams: ['create', 'update'] } }), new CachePlugin()] });

@@ -3,8 +3,9 @@
  * so that a changed row finds the reads it can affect in O(changed rows), not O(cache size).
  */
 import { LRUCache } from 'lru-cache';
-import { matchesFilter, type Filter, type Row, type RowChange, type TimeZoneMode } from '@botdb/core';
+import { matchesFilter, type Filter, type ReadContext, type Row, type RowChange, type TimeZoneMode } from '@botdb/core';
 import { valueKey } from './keys.js';
+import { PathIndex } from './paths.js';
 
 /** One cached read. `value` is frozen: rows are shared by every caller that hits. */
 export interface Entry {
@@ -20,6 +21,8 @@ export interface Entry {
   readonly indexValues: readonly string[];
   /** Uncommitted changes to its row: while > 0 a hit is served as a miss. */
   pending: number;
+  /** Where the path index holds it, if its read has a path. */
+  path?: readonly unknown[];
 }
 
 /** Which side of the commit a change is seen from. */
@@ -56,6 +59,7 @@ export function estimateBytes(value: readonly Row[] | number): number {
 export class L1Store {
   private readonly lru: LRUCache<string, Entry>;
   private readonly indexes = new Map<string, EntityIndex>();
+  private readonly paths = new PathIndex<Entry>();
   bytes = 0;
 
   constructor(private readonly options: L1Options) {
@@ -65,6 +69,7 @@ export class L1Store {
       sizeCalculation: (entry) => Math.max(1, estimateBytes(entry.value)),
       dispose: (entry, _key, reason) => {
         this.unindex(entry);
+        if (entry.path) this.paths.delete(entry.path, entry);
         if (reason === 'evict') options.onEvict();
       },
       // Fresh entries are read far more often than they expire: check age on read only.
@@ -86,10 +91,22 @@ export class L1Store {
     return this.lru.get(key);
   }
 
-  set(entry: Entry, ttlMs: number): void {
+  /**
+   * The entry of a read found by its path, without building its string key; the LRU still sees
+   * the hit (recency, TTL). Undefined when the read has no path or nothing is cached for it.
+   */
+  getByPath(ctx: ReadContext): Entry | undefined {
+    const entry = this.paths.get(ctx);
+    return entry === undefined ? undefined : this.lru.get(entry.key);
+  }
+
+  /** Caches `entry` (from the read `ctx`). */
+  set(entry: Entry, ttlMs: number, ctx: ReadContext): void {
     this.lru.set(entry.key, entry, { ttl: ttlMs });
     // lru-cache refuses an entry larger than maxSize; only index what it kept.
-    if (this.lru.peek(entry.key) === entry) this.index(entry);
+    if (this.lru.peek(entry.key) !== entry) return;
+    this.index(entry);
+    entry.path = this.paths.set(ctx, entry);
   }
 
   delete(key: string): boolean {
@@ -98,6 +115,7 @@ export class L1Store {
 
   clear(): void {
     this.lru.clear();
+    this.paths.clear();
   }
 
   /**

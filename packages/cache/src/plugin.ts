@@ -127,6 +127,7 @@ export class CachePlugin implements BotDbPlugin {
     pipeline.expose(PLUGIN_NAME, { hooks: this.hooks, stats: () => ({ ...this.stats() }) });
 
     hooks.init.tapPromise({ name: PLUGIN_NAME, stage: Stage.CACHE }, () => this.init());
+    hooks.lookup.tap({ name: PLUGIN_NAME, stage: Stage.CACHE }, (ctx) => this.lookup(ctx));
     hooks.read.tapPromise({ name: PLUGIN_NAME, stage: Stage.CACHE }, (ctx) => this.read(ctx));
     hooks.prepare.tap({ name: PLUGIN_NAME, stage: Stage.CACHE }, (ctx) => this.prepare(ctx));
     hooks.committed.tapPromise({ name: PLUGIN_NAME, stage: Stage.CACHE }, (ctx) => this.committed(ctx));
@@ -227,6 +228,18 @@ export class CachePlugin implements BotDbPlugin {
     return false;
   }
 
+  /** A hit found by the read's path, answered synchronously; anything else goes on to `read`. */
+  private lookup(ctx: ReadContext): ReadResult | undefined {
+    const entity = ctx.entity.name;
+    if (ctx.options.cache === false || !this.isCached(entity)) return undefined;
+    const hit = this.l1.getByPath(ctx);
+    if (hit === undefined || hit.pending !== 0) return undefined;
+    this.counts.hitsL1++;
+    if (hit.negative) this.counts.negativeHits++;
+    if (this.hooks.hit.taps.length > 0) this.hooks.hit.call({ entity, level: 'l1' });
+    return { value: hit.value, source: 'l1' };
+  }
+
   private read(ctx: ReadContext): Promise<ReadResult | undefined> {
     const entity = ctx.entity.name;
     if (ctx.options.cache === false || !this.isCached(entity)) return NOTHING;
@@ -292,7 +305,7 @@ export class CachePlugin implements BotDbPlugin {
       indexValues: values,
       pending: 0,
     };
-    this.l1.set(entry, this.ttlFor(ctx.entity.name, negative));
+    this.l1.set(entry, this.ttlFor(ctx.entity.name, negative), ctx);
     return true;
   }
 

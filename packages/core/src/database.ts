@@ -111,35 +111,69 @@ class BotDatabase implements Database {
 
   get<E extends EntityRef>(entity: E, options: GetOptions & { single: true }): Promise<never>;
   get<E extends EntityRef>(entity: E, options?: GetOptions): Promise<never[]>;
-  async get(entity: EntityRef, options: GetOptions = NO_OPTIONS): Promise<Row[] | Row | null> {
-    // The try sits in the body, not in a wrapper: reads are the hot path, and a wrapper would
-    // cost each of them another promise.
+  // Not async: a read the `lookup` hook answers (a cache hit) resolves with no promise but the
+  // one returned. The try sits in the body, not in a wrapper: reads are the hot path.
+  get(entity: EntityRef, options: GetOptions = NO_OPTIONS): Promise<Row[] | Row | null> {
+    let ctx: DbReadContext;
     try {
       this.assertOpen();
       const def = resolveEntity(entity);
       const single = options.single === true;
-      const ctx = this.readContext(def, 'get', normalizeFilter(def, options.filters), normalizeOrderBy(def, options.orderBy), single ? 1 : prepareLimit(options.limit), single, options);
-      const rows = (await this.read(ctx)) as readonly Row[];
-      return single ? (rows[0] ?? null) : (rows as Row[]);
+      ctx = new DbReadContext(this, def, 'get', normalizeFilter(def, options.filters), normalizeOrderBy(def, options.orderBy), single ? 1 : prepareLimit(options.limit), single, options);
+      const scope = this.scope();
+      if (scope === undefined && this.pipeline.hooks.lookup.taps.length > 0) {
+        const hit = this.lookup(ctx);
+        if (hit !== undefined) return Promise.resolve(rowsOf(ctx, hit));
+      }
     } catch (e) {
       this.failed('get', entity, e);
+      return Promise.reject(e);
+    }
+    return this.getAsync(ctx);
+  }
+
+  private async getAsync(ctx: DbReadContext): Promise<Row[] | Row | null> {
+    try {
+      return rowsOf(ctx, await this.read(ctx));
+    } catch (e) {
+      this.failed('get', ctx.entity.name, e);
       throw e;
     }
   }
 
-  async count(entity: EntityRef, filters?: FilterInput, options: CallOptions = NO_OPTIONS): Promise<number> {
+  count(entity: EntityRef, filters?: FilterInput, options: CallOptions = NO_OPTIONS): Promise<number> {
+    let ctx: DbReadContext;
     try {
       this.assertOpen();
       const def = resolveEntity(entity);
-      return (await this.read(this.readContext(def, 'count', normalizeFilter(def, filters), [], undefined, false, options))) as number;
+      ctx = new DbReadContext(this, def, 'count', normalizeFilter(def, filters), [], undefined, false, options);
+      const scope = this.scope();
+      if (scope === undefined && this.pipeline.hooks.lookup.taps.length > 0) {
+        const hit = this.lookup(ctx);
+        if (hit !== undefined) return Promise.resolve(hit as number);
+      }
     } catch (e) {
       this.failed('count', entity, e);
+      return Promise.reject(e);
+    }
+    return this.countAsync(ctx);
+  }
+
+  private async countAsync(ctx: DbReadContext): Promise<number> {
+    try {
+      return (await this.read(ctx)) as number;
+    } catch (e) {
+      this.failed('count', ctx.entity.name, e);
       throw e;
     }
   }
 
-  private readContext(def: EntityDef, kind: 'get' | 'count', filter: Filter, orderBy: readonly OrderTerm[], limit: number | undefined, single: boolean, options: CallOptions): ReadContext {
-    return new DbReadContext(this, def, kind, filter, orderBy, limit, single, options);
+  /** A read the `lookup` hook answers synchronously (after `afterRead`), else undefined. */
+  private lookup(ctx: ReadContext): readonly Row[] | number | undefined {
+    const result = this.pipeline.hooks.lookup.call(ctx);
+    if (result === undefined || result === null) return undefined;
+    if (this.pipeline.hooks.afterRead.taps.length > 0) this.pipeline.hooks.afterRead.call(ctx, result);
+    return result.value;
   }
 
   /** The database read behind `ReadContext.load()`. */
@@ -646,6 +680,12 @@ class DbReadContext implements ReadContext {
   load(): Promise<readonly Row[] | number> {
     return this.db.loadFromDb(this);
   }
+}
+
+/** What `get` returns for a read's rows: the first row or null for `single`, else the list. */
+function rowsOf(ctx: ReadContext, value: readonly Row[] | number): Row[] | Row | null {
+  const rows = value as Row[];
+  return ctx.single ? (rows[0] ?? null) : rows;
 }
 
 function runnerOf(scope: Scope): Runner {

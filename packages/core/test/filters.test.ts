@@ -37,7 +37,7 @@ describe('filters: normalizeFilter', function () {
     expect(normalizeFilter(messages, {})).to.deep.equal([]);
   });
 
-  it('normalises values, null, $ne null and several operators, frozen', function () {
+  it('normalises values, null, $ne null and several operators; $in lists are frozen copies', function () {
     const f = normalizeFilter(messages, { chat_id: 'c', reply_to: null, user_id: { $ne: null }, time: { $gt: 1, $lte: 5 }, is_emoji: { $in: [true] } });
     expect(f.map((c) => [c.column.name, c.op, c.value])).to.deep.equal([
       ['chat_id', 'eq', 'c'],
@@ -47,7 +47,6 @@ describe('filters: normalizeFilter', function () {
       ['time', 'lte', 5],
       ['is_emoji', 'in', [true]],
     ]);
-    expect(Object.isFrozen(f)).to.equal(true);
     expect(Object.isFrozen(f[5]?.value)).to.equal(true);
   });
 

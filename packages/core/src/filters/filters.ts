@@ -43,7 +43,10 @@ export function normalizeFilter(def: EntityDef, input: FilterInput | undefined |
   }
   const out: Condition[] = [];
   const table = def.table.table;
-  for (const [field, spec] of Object.entries(input)) {
+  // for-in rather than Object.entries: no pair arrays on every read (a hot path).
+  for (const field in input) {
+    if (!Object.hasOwn(input, field)) continue;
+    const spec = input[field];
     const column = def.columns.get(field);
     if (!column) throw BotDbError.unknownField(table, field, def.columnNames);
     if (spec === undefined) {
@@ -77,7 +80,9 @@ export function normalizeFilter(def: EntityDef, input: FilterInput | undefined |
       }
     }
   }
-  return Object.freeze(out);
+  // Not frozen (readonly in its type): freezing costs a hot-path read more than the rest of
+  // this function.
+  return out;
 }
 
 /** Quotes an identifier (all botdb identifiers are plain snake_case). */

@@ -6,7 +6,7 @@
  * `read`/`afterRead`/`write`: a plugin must never answer from, or fill a cache with, state that
  * may still roll back. Their changes reach `committed` when that transaction commits.
  */
-import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook, type Tap } from 'tapable';
+import { AsyncSeriesBailHook, AsyncSeriesHook, SyncBailHook, SyncHook, type Tap } from 'tapable';
 import { BotDbError } from '../errors.js';
 import type { Database, CallOptions } from '../api/types.js';
 import type { EntityDef } from '../entities/entities.js';
@@ -110,6 +110,13 @@ export function createHooks() {
   const hooks = {
     /** After the ORM is up and the schema synced: start timers, connect stores. */
     init: new AsyncSeriesHook<[Database]>(['db']),
+    /**
+     * First, synchronously: a tap that can answer the read from memory returns the result, and
+     * the read resolves without another promise (a cache hit). `null` sends the read down the
+     * full path at once (a batch barrier that must flush first); `undefined` asks the next tap.
+     * Reads no tap answered go on to `read`.
+     */
+    lookup: new SyncBailHook<[ReadContext], ReadResult | null | undefined>(['ctx']),
     /** Before a read goes to the database; the first tap that returns a result answers it. */
     read: new AsyncSeriesBailHook<[ReadContext], ReadResult | undefined>(['ctx']),
     /** After a read was answered, with the result and who answered. */

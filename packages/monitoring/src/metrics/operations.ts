@@ -137,7 +137,8 @@ export class OperationMetrics {
   /** Taps and intercepts the pipeline's hooks. */
   attach(hooks: Hooks): void {
     // -Infinity/Infinity: first and last whatever stages other plugins choose.
-    hooks.read.tap({ name: PLUGIN_NAME, stage: -Infinity }, (ctx) => {
+    // Every read outside a transaction passes `lookup` first (a cache hit ends there).
+    hooks.lookup.tap({ name: PLUGIN_NAME, stage: -Infinity }, (ctx) => {
       this.readStarts.start(ctx);
       return undefined;
     });
