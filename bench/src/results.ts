@@ -95,6 +95,29 @@ export function evaluateGoals(cases: readonly CaseWithRatios[], dialects: readon
     const rawOverBotdb = botdb?.summary && raw?.summary ? raw.summary.perS / botdb.summary.perS : null;
     out.push({ id: 'point-vs-raw', dialect: d, text: 'uncached point read, db.get with no plugins: raw driver is at most 3× faster', measured: rawOverBotdb, target: 'raw ≤ 3× botdb', met: rawOverBotdb === null ? null : rawOverBotdb <= 3 });
 
+    // @botdb/cache's goals, on the point read.
+    const l1 = find(cases, d, 'point-read', 'botdb-cache');
+    const hitOk = l1?.status === 'ok' && l1.summary ? l1.summary : undefined;
+    const hitP50 = hitOk ? hitOk.p50 * 1000 : null;
+    const hitP95 = hitOk ? hitOk.p95 * 1000 : null;
+    out.push({ id: 'l1-p50', dialect: d, text: 'L1 hit through db.get, p50 (µs)', measured: hitP50, target: '≤ 3 µs', met: hitP50 === null ? null : hitP50 <= 3 });
+    out.push({ id: 'l1-p95', dialect: d, text: 'L1 hit through db.get, p95 (µs)', measured: hitP95, target: '≤ 8 µs', met: hitP95 === null ? null : hitP95 <= 8 });
+    const resultCache = find(cases, d, 'point-read', 'mikro-orm-cache');
+    const vsResultCache = hitOk && resultCache?.summary ? hitOk.perS / resultCache.summary.perS : null;
+    out.push({ id: 'l1-vs-mikro-cache', dialect: d, text: "L1 hit vs MikroORM's result cache on the same lookup", measured: vsResultCache, target: '≥ 8×', met: vsResultCache === null ? null : vsResultCache >= 8 });
+    const hitBatched = find(cases, d, 'point-read', 'botdb-cache-batched');
+    const map = find(cases, d, 'point-read', 'map');
+    const mapOverHit = hitBatched?.summary && map?.summary ? map.summary.perS / hitBatched.summary.perS : null;
+    out.push({ id: 'l1-vs-map', dialect: d, text: 'L1 hit: Map.get is at most 10× faster (both timed in batches of 1000)', measured: mapOverHit, target: 'Map.get ≤ 10× botdb', met: mapOverHit === null ? null : mapOverHit <= 10 });
+
+    // @botdb/batch's goals, on concurrent inserts.
+    const batched = find(cases, d, 'insert', 'botdb-batch');
+    const rawTx = find(cases, d, 'insert', 'raw-tx100');
+    const vsRawTx = batched?.summary && rawTx?.summary ? batched.summary.perS / rawTx.summary.perS : null;
+    out.push({ id: 'batch-vs-raw-tx', dialect: d, text: 'concurrent db.create through batch vs the raw driver in 100-row transactions (rows/s)', measured: vsRawTx, target: '≥ 0.8×', met: vsRawTx === null ? null : vsRawTx >= 0.8 });
+    const vsPerRow = batched?.ratios['mikro-orm'] ?? null;
+    out.push({ id: 'batch-vs-mikro', dialect: d, text: 'concurrent db.create through batch vs MikroORM persist + flush per row (rows/s)', measured: vsPerRow, target: '≥ 12×', met: vsPerRow === null ? null : vsPerRow >= 12 });
+
     const all = find(cases, d, 'turn', 'botdb-all');
     const allNa = all?.status !== 'ok' ? `botdb-all is n/a: ${all?.reason ?? 'not run'}` : undefined;
     const turnRatio = all?.ratios['mikro-orm'] ?? null;

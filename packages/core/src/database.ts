@@ -504,24 +504,46 @@ class BotDatabase implements Database {
 
   private async insertRows(tx: Runner, def: EntityDef, rows: readonly Row[], changes: RowChange[]): Promise<Row[]> {
     const pk = def.primaryKey;
-    const zone = this.config.timeZone;
     const restore = restoredColumns(def);
     const out: Row[] = [];
-    for (const st of this.statements.insert(def, rows, tx instanceof SqliteWriter)) {
-      const keys = (await this.run(tx, st, def)).map((r) => Number(r[pk]));
-      // SQL leaves the order of RETURNING rows open; keys are allocated in VALUES order.
-      keys.sort((a, b) => a - b);
-      let k = 0;
-      for (const row of st.rows) {
-        const after: Row = { [pk]: row[pk] ?? keys[k++] };
-        for (const c of def.columnNames) if (c !== pk) after[c] = row[c];
-        // What reading the row back would give: naive DateTime text becomes a Date.
-        for (const c of restore) after[c.name] = decodeValue(c.kind, encodeValue(c.kind, after[c.name], this.config.dialect, zone), zone);
-        out.push(after);
+    if (tx instanceof SqliteWriter) {
+      for (const st of this.statements.insertRows(def, rows)) out.push(this.insertedRow(def, st.row, this.runInsert(tx, st, def), restore));
+    } else {
+      for (const st of this.statements.insert(def, rows)) {
+        const keys = (await this.run(tx, st, def)).map((r) => Number(r[pk]));
+        // SQL leaves the order of RETURNING rows open; keys are allocated in VALUES order.
+        keys.sort((a, b) => a - b);
+        let k = 0;
+        for (const row of st.rows) out.push(this.insertedRow(def, row, (row[pk] as number | undefined) ?? keys[k++]!, restore));
       }
     }
     for (const after of out) changes.push({ entity: def, kind: 'insert', key: after[pk] as number, after });
     return out;
+  }
+
+  /** The row as reading it back would give: its key, and naive DateTime text as a Date. */
+  private insertedRow(def: EntityDef, row: Row, key: number, restore: readonly ColumnDef[]): Row {
+    const pk = def.primaryKey;
+    const zone = this.config.timeZone;
+    const after: Row = { [pk]: row[pk] ?? key };
+    for (const c of def.columnNames) if (c !== pk) after[c] = row[c];
+    for (const c of restore) after[c.name] = decodeValue(c.kind, encodeValue(c.kind, after[c.name], this.config.dialect, zone), zone);
+    return after;
+  }
+
+  /** One single-row INSERT on the SQLite writer; the new row's key. */
+  private runInsert(writer: SqliteWriter, st: Statement & { readonly row: Row }, def: EntityDef): number {
+    const observed = this.pipeline.hooks.query.taps.length > 0;
+    const start = observed ? performance.now() : 0;
+    let key: number;
+    try {
+      key = writer.insert(st.sql, st.params);
+    } catch (e) {
+      if (observed) this.reportQuery(st.sql, start, def, true);
+      throw BotDbError.fromDriver(st.sql, e);
+    }
+    if (observed) this.reportQuery(st.sql, start, def, false);
+    return key;
   }
 
   private async updateRows(tx: Runner, def: EntityDef, before: readonly Row[], data: Row, changes: RowChange[]): Promise<Row[]> {

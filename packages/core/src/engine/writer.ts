@@ -49,6 +49,12 @@ export class SqliteWriter {
     return [];
   }
 
+  /** Runs one INSERT without RETURNING; the rowid of the inserted row. */
+  insert(sql: string, params: readonly unknown[]): number {
+    const st = this.statements.get(sql, (text) => this.conn.prepare(text));
+    return Number(st.run(...params).lastInsertRowid);
+  }
+
   close(): void {
     this.statements.clear();
     if (this.conn.open) this.conn.close();
