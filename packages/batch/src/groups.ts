@@ -11,8 +11,11 @@ import { disjoint } from './overlap.js';
 export interface Pending {
   readonly seq: number;
   readonly entity: EntityDef;
-  readonly kind: 'create' | 'update' | 'delete';
+  readonly kind: 'create' | 'update' | 'delete' | 'save';
   readonly rows: readonly Row[];
+  /** A save's key column and value (undefined: the save always inserts). */
+  readonly keyField?: string;
+  readonly keyValue?: unknown;
   readonly filter: Filter;
   readonly data: Row;
   readonly resolve: (r: WriteResult) => void;
@@ -24,7 +27,8 @@ export interface Pending {
 export type Group =
   | { readonly kind: 'create'; readonly entity: EntityDef; readonly items: Pending[] }
   | { readonly kind: 'update'; readonly entity: EntityDef; readonly key: string; readonly filter: Filter; data: Row; readonly items: Pending[] }
-  | { readonly kind: 'delete'; readonly entity: EntityDef; readonly column: string | undefined; readonly items: Pending[] };
+  | { readonly kind: 'delete'; readonly entity: EntityDef; readonly column: string | undefined; readonly items: Pending[] }
+  | { readonly kind: 'save'; readonly entity: EntityDef; readonly items: Pending[] };
 
 /** A canonical key of a filter, equal for filters that select the same rows by the same conditions. */
 export function filterKey(filter: Filter): string {
@@ -80,6 +84,11 @@ export function groupWrites(items: readonly Pending[], zone: TimeZoneMode): Grou
     if (item.kind === 'create') {
       if (last?.kind === 'create') last.items.push(item);
       else push({ kind: 'create', entity: item.entity, items: [item] });
+      continue;
+    }
+    // A save reads then writes: it runs alone, in its place.
+    if (item.kind === 'save') {
+      push({ kind: 'save', entity: item.entity, items: [item] });
       continue;
     }
     if (item.kind === 'delete') {

@@ -1,12 +1,13 @@
 import { BotDbError } from '@botdb/core';
 
-export type BatchKind = 'create' | 'update' | 'delete';
+/** Write kinds the plugin can take; `save` is `db.save` (update the keyed row, else insert). */
+export type BatchKind = 'create' | 'update' | 'delete' | 'save';
 
 /** Options of `new BatchPlugin(options)`. Every field is optional. */
 export interface BatchPluginOptions {
   /**
    * Which writes are batched, per entity (Python class name).
-   * @default { Messages: ['create'], LLMUsage: ['create'], ActionRecords: ['create'], ChatStreams: ['update'] }
+   * @default { Messages: ['create'], LLMUsage: ['create'], ActionRecords: ['create', 'save'], ChatStreams: ['update'] }
    */
   entities?: Readonly<Record<string, readonly BatchKind[]>>;
   /** Smallest and largest number of writes in one flush; the size adapts between them. @default 16, 2000 */
@@ -43,7 +44,8 @@ export const DEFAULTS = Object.freeze({
   entities: Object.freeze({
     Messages: ['create'],
     LLMUsage: ['create'],
-    ActionRecords: ['create'],
+    // store_action_info upserts by action_id: a save.
+    ActionRecords: ['create', 'save'],
     ChatStreams: ['update'],
   }) as Readonly<Record<string, readonly BatchKind[]>>,
   minBatch: 16,
@@ -68,11 +70,11 @@ function num(value: unknown, fallback: number, option: string, min: number): num
 export function resolveBatchOptions(input: BatchPluginOptions = {}): ResolvedBatchOptions {
   const entities = input.entities ?? DEFAULTS.entities;
   if (typeof entities !== 'object' || entities === null) {
-    throw BotDbError.badConfig('BatchPlugin entities', 'an object like { Messages: ["create"] }', entities, 'Default: Messages, LLMUsage, ActionRecords creates and ChatStreams updates.');
+    throw BotDbError.badConfig('BatchPlugin entities', 'an object like { Messages: ["create"] }', entities, 'Default: Messages, LLMUsage, ActionRecords creates (and ActionRecords saves) and ChatStreams updates.');
   }
   for (const [name, kinds] of Object.entries(entities)) {
-    if (!Array.isArray(kinds) || kinds.some((k) => k !== 'create' && k !== 'update' && k !== 'delete')) {
-      throw BotDbError.badConfig(`BatchPlugin entities.${name}`, 'a list of "create", "update", "delete"', kinds, 'Example: { Messages: ["create"] }.');
+    if (!Array.isArray(kinds) || kinds.some((k) => k !== 'create' && k !== 'update' && k !== 'delete' && k !== 'save')) {
+      throw BotDbError.badConfig(`BatchPlugin entities.${name}`, 'a list of "create", "update", "delete", "save"', kinds, 'Example: { Messages: ["create"] }.');
     }
   }
   const minBatch = num(input.minBatch, DEFAULTS.minBatch, 'minBatch', 1);

@@ -41,6 +41,19 @@ export function updateAffects(filter: Filter, data: Row, read: Filter, zone: Tim
   return !disjoint(filter, read, zone, new Set(Object.keys(data)));
 }
 
+/**
+ * Could a save (update the row whose `keyField` is `keyValue`, else insert `data`) change the
+ * read? Only provably not when the saved row keeps `keyValue` in `keyField` either way (the data
+ * sets it to that value) and the read asks for other values of that column.
+ */
+export function saveAffects(save: { readonly filter: Filter; readonly data: Row; readonly keyField?: string }, read: Filter, zone: TimeZoneMode): boolean {
+  const key = save.filter[0];
+  if (save.keyField === undefined || key === undefined) return true;
+  const set = save.data[save.keyField];
+  if (set === undefined || set === null || compareValues(key.column.kind, set, key.value, zone) !== 0) return true;
+  return !disjoint(save.filter, read, zone);
+}
+
 /** Could a delete change the read? */
 export function deleteAffects(filter: Filter, read: Filter, zone: TimeZoneMode): boolean {
   return !disjoint(filter, read, zone);

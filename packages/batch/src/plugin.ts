@@ -1,8 +1,8 @@
 import { SyncHook } from 'tapable';
-import { isTransient, matchesFilter, Stage, type BotDbPlugin, type Database, type Pipeline, type ReadContext, type Row, type WriteContext, type WriteResult } from '@botdb/core';
+import { isTransient, matchesFilter, normalizeFilter, Stage, type BotDbPlugin, type Database, type Pipeline, type ReadContext, type Row, type WriteContext, type WriteResult } from '@botdb/core';
 import { filterToInput, groupWrites, type Group, type Pending } from './groups.js';
 import { resolveBatchOptions, type BatchKind, type BatchPluginOptions, type ResolvedBatchOptions } from './options.js';
-import { createAffects, deleteAffects, updateAffects } from './overlap.js';
+import { createAffects, deleteAffects, saveAffects, updateAffects } from './overlap.js';
 
 const PLUGIN_NAME = 'BatchPlugin';
 const NOTHING: Promise<undefined> = Promise.resolve(undefined);
@@ -47,6 +47,11 @@ function p95(values: readonly number[]): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!;
+}
+
+/** A save's key as a filter (`keyField = keyValue`), or none for a save that always inserts. */
+function saveFilter(ctx: Extract<WriteContext, { kind: 'save' }>) {
+  return ctx.keyField === '' || ctx.keyValue === undefined || ctx.keyValue === null ? [] : normalizeFilter(ctx.entity, { [ctx.keyField]: ctx.keyValue });
 }
 
 function sleep(ms: number): Promise<void> {
@@ -145,7 +150,7 @@ export class BatchPlugin implements BotDbPlugin {
 
   private takes(ctx: WriteContext): ctx is WriteContext & { kind: BatchKind } {
     const kinds = this.options.entities[ctx.entity.name];
-    return kinds !== undefined && ctx.kind !== 'save' && kinds.includes(ctx.kind);
+    return kinds !== undefined && kinds.includes(ctx.kind);
   }
 
   private write(ctx: WriteContext): Promise<WriteResult | undefined> {
@@ -175,8 +180,10 @@ export class BatchPlugin implements BotDbPlugin {
       entity: ctx.entity,
       kind: ctx.kind,
       rows: ctx.kind === 'create' ? ctx.rows : [],
-      filter: ctx.kind === 'update' || ctx.kind === 'delete' ? ctx.filter : [],
-      data: ctx.kind === 'update' ? ctx.data : {},
+      filter: ctx.kind === 'update' || ctx.kind === 'delete' ? ctx.filter : ctx.kind === 'save' ? saveFilter(ctx) : [],
+      data: ctx.kind === 'update' || ctx.kind === 'save' ? ctx.data : {},
+      keyField: ctx.kind === 'save' && ctx.keyField !== '' ? ctx.keyField : undefined,
+      keyValue: ctx.kind === 'save' ? ctx.keyValue : undefined,
       resolve,
       reject,
       settled,
@@ -243,23 +250,26 @@ export class BatchPlugin implements BotDbPlugin {
 
   private async run(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        // Everything queued goes, up to maxBatch; the adaptive size only decides when a
-        // flush stops waiting for more.
-        const items = this.queue.splice(0, this.options.maxBatch);
-        await this.flushBatch(items);
-      }
+      while (this.queue.length > 0) await this.flushBatch();
     } finally {
       this.flushing = undefined;
     }
   }
 
-  private async flushBatch(items: Pending[]): Promise<void> {
+  /**
+   * One flush. Everything queued goes, up to maxBatch (the adaptive size only decides when a
+   * flush stops waiting for more), taken once the flush's transaction has begun: writes that
+   * arrive while it waits for the database (another transaction of this process holds the
+   * writer) still join it.
+   */
+  private async flushBatch(): Promise<void> {
     const start = performance.now();
-    await this.execute(items, true);
+    let items: Pending[] | undefined;
+    const take = () => (items ??= this.queue.splice(0, this.options.maxBatch));
+    await this.execute(take, true);
     const ms = performance.now() - start;
-    this.record(items, ms);
-    this.adapt(items.length, ms);
+    this.record(take(), ms);
+    this.adapt(take().length, ms);
   }
 
   private record(items: readonly Pending[], ms: number): void {
@@ -300,14 +310,17 @@ export class BatchPlugin implements BotDbPlugin {
    * until `retryForMs`; any other failure splits the batch and retries the halves, so one bad
    * row fails alone and its neighbours commit.
    */
-  private async execute(items: Pending[], top: boolean): Promise<void> {
+  private async execute(source: Pending[] | (() => Pending[]), top: boolean): Promise<void> {
     const deadline = Date.now() + this.options.retryForMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        const results = await this.commit(items);
-        for (const item of items) item.resolve(results.get(item)!);
+        const results = await this.commit(source);
+        for (const item of typeof source === 'function' ? source() : source) item.resolve(results.get(item)!);
         return;
       } catch (e) {
+        // Taken now if the transaction failed to begin: from here on, these are the items.
+        const items = typeof source === 'function' ? source() : source;
+        source = items;
         if (isTransient(e) && Date.now() < deadline) {
           this.c.retries++;
           if (this.hooks.retry.taps.length > 0) this.hooks.retry.call({ entity: items[0]!.entity.name });
@@ -335,15 +348,15 @@ export class BatchPlugin implements BotDbPlugin {
     }
   }
 
-  private async commit(items: readonly Pending[]): Promise<Map<Pending, WriteResult>> {
+  private async commit(source: readonly Pending[] | (() => readonly Pending[])): Promise<Map<Pending, WriteResult>> {
     const results = new Map<Pending, WriteResult>();
-    const groups = groupWrites(items, this.db.config.timeZone);
     // Data API calls through the transaction's handle run in it and skip the write hook: one
     // commit, one `committed` for the whole flush. Not ambient: a flush must not turn on Node's
     // async hooks for the process (they tax every promise), and nothing else runs inside it.
     await this.db.transaction(
       async (tx) => {
-        for (const g of groups) await this.runGroup(tx, g, results);
+        const items = typeof source === 'function' ? source() : source;
+        for (const g of groupWrites(items, this.db.config.timeZone)) await this.runGroup(tx, g, results);
       },
       { ambient: false },
     );
@@ -358,6 +371,12 @@ export class BatchPlugin implements BotDbPlugin {
         results.set(item, { rows: rows.slice(at, at + item.rows.length) as Row[] });
         at += item.rows.length;
       }
+      return;
+    }
+    if (g.kind === 'save') {
+      const item = g.items[0]!;
+      const options = item.keyField === undefined ? {} : { keyField: item.keyField, keyValue: item.keyValue };
+      results.set(item, { rows: [await db.save(g.entity.name, item.data, options)] });
       return;
     }
     if (g.kind === 'update') {
@@ -388,7 +407,13 @@ export class BatchPlugin implements BotDbPlugin {
     let relevant: Promise<void>[] | undefined;
     for (const p of set) {
       const affects =
-        p.kind === 'create' ? createAffects(p.rows, ctx.filter, zone) : p.kind === 'update' ? updateAffects(p.filter, p.data, ctx.filter, zone) : deleteAffects(p.filter, ctx.filter, zone);
+        p.kind === 'create'
+          ? createAffects(p.rows, ctx.filter, zone)
+          : p.kind === 'update'
+            ? updateAffects(p.filter, p.data, ctx.filter, zone)
+            : p.kind === 'save'
+              ? saveAffects(p, ctx.filter, zone)
+              : deleteAffects(p.filter, ctx.filter, zone);
       if (affects) (relevant ??= []).push(p.settled);
     }
     return relevant;

@@ -1,11 +1,11 @@
 import { after, before, describe, it } from 'mocha';
 import { expect } from 'chai';
-import { ChatStreams, LLMUsage, Messages, type Database } from '@botdb/core';
+import { ActionRecords, ChatStreams, LLMUsage, Messages, type Database } from '@botdb/core';
 import { runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin } from '@botdb/cache';
 import { isTransient } from '@botdb/core';
 import { BatchPlugin, DEFAULTS, resolveBatchOptions } from '@botdb/batch';
-import { Databases, message, prng, recordStatements, stream } from './support.js';
+import { action, Databases, message, prng, recordStatements, stream } from './support.js';
 
 describe('BatchPlugin on SQLite', function () {
   const dbs = new Databases('sqlite');
@@ -14,7 +14,18 @@ describe('BatchPlugin on SQLite', function () {
   runConformanceSuite('conformance with batch', () => dbs.create({ plugins: [new BatchPlugin()] }));
   runConformanceSuite('conformance with batch + cache', () => dbs.create({ plugins: [new BatchPlugin(), new CachePlugin()] }));
   runConformanceSuite('conformance with batch on every kind of write', () =>
-    dbs.create({ plugins: [new BatchPlugin({ entities: { Messages: ['create', 'update', 'delete'], ChatStreams: ['create', 'update', 'delete'], PersonInfo: ['create', 'update', 'delete'], LLMUsage: ['create', 'update', 'delete'] } })] }),
+    dbs.create({
+      plugins: [
+        new BatchPlugin({
+          entities: {
+            Messages: ['create', 'update', 'delete', 'save'],
+            ChatStreams: ['create', 'update', 'delete', 'save'],
+            PersonInfo: ['create', 'update', 'delete', 'save'],
+            LLMUsage: ['create', 'update', 'delete', 'save'],
+          },
+        }),
+      ],
+    }),
   );
 
   describe('coalescing', function () {
@@ -51,6 +62,42 @@ describe('BatchPlugin on SQLite', function () {
       expect(sql.list.filter((s) => s.startsWith('UPDATE')).length).to.equal(1);
       const row = await db.get(ChatStreams, { filters: { stream_id: 's' }, single: true });
       expect([row?.message_count, row?.last_active_time, row?.reply_count]).to.deep.equal([3, 11, 7]);
+    });
+
+    it('saves (upserts by key) are batched: concurrent ones share a flush, each updates its row or inserts it', async function () {
+      await db.create(ActionRecords, action('a-old', { action_name: 'old' }));
+      const before = BatchPlugin.getStats(db)!;
+      const saved = await Promise.all([
+        db.save(ActionRecords, action('a-old', { action_name: 'new' }), { keyField: 'action_id', keyValue: 'a-old' }),
+        ...Array.from({ length: 9 }, (_, i) => db.save(ActionRecords, action(`a-${i}`), { keyField: 'action_id', keyValue: `a-${i}` })),
+        db.create(Messages, message('with-saves', 1)),
+      ]);
+      const after = BatchPlugin.getStats(db)!;
+      expect([after.batches - before.batches, after.writes - before.writes], 'one flush of all 11 writes').to.deep.equal([1, 11]);
+      expect(saved[0]).to.include({ action_id: 'a-old', action_name: 'new' });
+      expect(saved.slice(1, 10).map((r) => (r as { action_id: string }).action_id)).to.deep.equal(Array.from({ length: 9 }, (_, i) => `a-${i}`));
+      expect(await db.count(ActionRecords, { action_id: 'a-old' })).to.equal(1);
+      expect(await db.count(ActionRecords, { action_id: { $in: Array.from({ length: 9 }, (_, i) => `a-${i}`) } })).to.equal(9);
+    });
+
+    it('writes issued while a flush waits for the database join that flush', async function () {
+      const probeDb = await dbs.create({ plugins: [new BatchPlugin()] });
+      const sizes: number[] = [];
+      BatchPlugin.getHooks(probeDb)!.flush.tap('probe', (e) => void sizes.push(e.size));
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      // Another transaction of this process holds the writer; the flush for the first write waits.
+      const other = probeDb.transaction(async (tx) => {
+        await tx.create(ChatStreams, stream('holder'));
+        await held;
+      });
+      const first = probeDb.create(Messages, message('late', 1));
+      await new Promise((r) => setTimeout(r, 20));
+      const second = probeDb.create(Messages, message('late', 2));
+      await new Promise((r) => setTimeout(r, 5));
+      release();
+      await Promise.all([other, first, second]);
+      expect(sizes).to.deep.equal([2]);
     });
 
     it('a batch with one bad row: that promise rejects, the other 99 rows commit', async function () {
@@ -124,6 +171,17 @@ describe('BatchPlugin on SQLite', function () {
       await Promise.all(inflight);
       expect(misses).to.equal(0);
       expect(BatchPlugin.getStats(db)!.batchingRate).to.be.greaterThan(0.5);
+    });
+
+    it('a read issued after a queued save sees it; a read of another key does not wait for it', async function () {
+      const db = await dbs.create({ plugins: [new BatchPlugin(), new CachePlugin()] });
+      expect(await db.count(ActionRecords, { action_id: 'rs' })).to.equal(0);
+      const pending = db.save(ActionRecords, action('rs'), { keyField: 'action_id', keyValue: 'rs' });
+      const skips = BatchPlugin.getStats(db)!.barrierSkips;
+      expect(await db.count(ActionRecords, { action_id: 'other' })).to.equal(0);
+      expect(BatchPlugin.getStats(db)!.barrierSkips - skips, 'the other key did not wait').to.equal(1);
+      expect(await db.count(ActionRecords, { action_id: 'rs' }), 'the queued save is seen').to.equal(1);
+      await pending;
     });
 
     it('a read no pending write could affect does not flush (barrier skip)', async function () {

@@ -9,6 +9,13 @@ export function message(chat: string, n: number, extra: Record<string, unknown> 
   };
 }
 
+export function action(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    action_id: id, time: 1, action_name: 'reply', action_data: '{}', action_done: true, action_build_into_prompt: false,
+    action_prompt_display: '', chat_id: 'c', chat_info_stream_id: 'c', chat_info_platform: 'qq', ...extra,
+  };
+}
+
 export function stream(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { stream_id: id, create_time: 1, last_active_time: 1, platform: 'qq', user_platform: 'qq', user_id: `u-${id}`, user_nickname: 'n', ...extra };
 }

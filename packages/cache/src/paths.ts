@@ -1,9 +1,10 @@
 /**
  * A second way to find an L1 entry, for hits: a tree of Maps keyed by the parts of a read
- * (entity, kind, limit, order, each condition's column, operator and value) rather than by one
- * string. Building and hashing a read's string key costs about 0.5 µs; walking this tree costs a
- * few Map lookups on keys whose hashes are already known. Only reads whose values are all
- * primitives have a path; the others are found by their string key alone.
+ * (entity; kind, single, limit and sizes in one number; each order term's column and direction;
+ * each condition's column, operator and value) rather than by one string. Building and hashing a
+ * read's string key costs about 0.5 µs; walking this tree costs a few Map lookups on keys whose
+ * hashes are already known. Only reads whose values are all primitives have a path; the others
+ * are found by their string key alone.
  */
 import type { ReadContext } from '@botdb/core';
 
@@ -12,43 +13,61 @@ const LEAF = Symbol('leaf');
 
 type Node = Map<unknown, unknown>;
 
-// Reused for every walk: paths are built and consumed synchronously.
-const scratch: unknown[] = [];
+function isPrimitive(v: unknown): boolean {
+  const type = typeof v;
+  return type === 'string' || type === 'number' || type === 'bigint' || type === 'boolean';
+}
 
-/** Fills `out` with the read's path; false when the read has none (a Date or list value). */
-function pathOf(ctx: ReadContext, out: unknown[]): boolean {
-  out.length = 0;
-  // Kind, single and the number of order terms and conditions in one number: fewer levels.
+/** Kind, single, limit and the number of order terms and conditions, as one number. */
+function shapeOf(ctx: ReadContext): number {
   const shape = (ctx.kind === 'get' ? 1 : 0) | (ctx.single ? 2 : 0) | (ctx.orderBy.length << 2) | (ctx.filter.length << 12);
-  out.push(ctx.entity, shape, ctx.limit);
+  return ctx.limit === undefined ? shape : shape + (ctx.limit + 1) * 2 ** 24;
+}
+
+/** The read's path, or undefined when it has none (a Date or list value). */
+function pathOf(ctx: ReadContext): unknown[] | undefined {
+  const out: unknown[] = [ctx.entity, shapeOf(ctx)];
   for (const t of ctx.orderBy) out.push(t.column, t.desc);
   for (const c of ctx.filter) {
     out.push(c.column, c.op);
     if (c.op === 'isnull' || c.op === 'notnull') continue;
-    const v = c.value;
-    const type = typeof v;
-    if (type !== 'string' && type !== 'number' && type !== 'bigint' && type !== 'boolean') return false;
-    out.push(v);
+    if (!isPrimitive(c.value)) return undefined;
+    out.push(c.value);
   }
-  return true;
+  return out;
 }
 
 export class PathIndex<T> {
   private readonly root: Node = new Map();
 
-  /** The value stored for this read's path. */
+  /** The value stored for this read's path. Walks without building the path: this is the hit path. */
   get(ctx: ReadContext): T | undefined {
-    if (!pathOf(ctx, scratch)) return undefined;
-    let node: Node | undefined = this.root;
-    for (let i = 0; i < scratch.length && node !== undefined; i++) node = node.get(scratch[i]) as Node | undefined;
+    let node = this.root.get(ctx.entity) as Node | undefined;
+    if (node === undefined) return undefined;
+    node = node.get(shapeOf(ctx)) as Node | undefined;
+    const order = ctx.orderBy;
+    for (let i = 0; i < order.length && node !== undefined; i++) {
+      node = node.get(order[i]!.column) as Node | undefined;
+      node = node?.get(order[i]!.desc) as Node | undefined;
+    }
+    const filter = ctx.filter;
+    for (let i = 0; i < filter.length && node !== undefined; i++) {
+      const c = filter[i]!;
+      node = node.get(c.column) as Node | undefined;
+      node = node?.get(c.op) as Node | undefined;
+      if (node === undefined || c.op === 'isnull' || c.op === 'notnull') continue;
+      if (!isPrimitive(c.value)) return undefined;
+      node = node.get(c.value) as Node | undefined;
+    }
     return node?.get(LEAF) as T | undefined;
   }
 
   /** Stores `value` under the read's path; returns the path (for `delete`), or undefined if it has none. */
   set(ctx: ReadContext, value: T): readonly unknown[] | undefined {
-    if (!pathOf(ctx, scratch)) return undefined;
+    const path = pathOf(ctx);
+    if (path === undefined) return undefined;
     let node = this.root;
-    for (const part of scratch) {
+    for (const part of path) {
       let next = node.get(part) as Node | undefined;
       if (next === undefined) {
         next = new Map();
@@ -57,7 +76,7 @@ export class PathIndex<T> {
       node = next;
     }
     node.set(LEAF, value);
-    return [...scratch];
+    return path;
   }
 
   /** Removes `value` from `path` if it is still what is stored there; prunes emptied nodes. */

@@ -163,7 +163,9 @@ export async function store_action_info(args: StoreActionInfoArgs = {}): Promise
       chat_info_stream_id: stream ? stream.stream_id : '',
       chat_info_platform: stream ? stream.platform : '',
     };
-    return await db_save('ActionRecords', record, { key_field: 'action_id', key_value: id });
+    // The record is complete and typed, so the data API's own upsert does what db_save would,
+    // and it is a write the batch plugin can take (ActionRecords saves are batched by default).
+    return (await (await defaultDb()).save('ActionRecords', record, { keyField: 'action_id', keyValue: id })) as Row;
   } catch (e) {
     logger().error('store_action_info failed', e);
     return null;
