@@ -23,7 +23,13 @@ export interface Entry {
   pending: number;
   /** Where the path index holds it, if its read has a path. */
   path?: readonly unknown[];
+  /** `{ value, source: 'l1' }`, made once per value: a hit allocates nothing for it. */
+  hit?: { readonly value: readonly Row[] | number; readonly source: 'l1' };
 }
+
+// lru-cache's get() writes a status field into its options object: one shared object instead of
+// a new `{}` per hit.
+const GET_OPTIONS: LRUCache.GetOptions<string, Entry, unknown> = {};
 
 /** Which side of the commit a change is seen from. */
 export type Phase = 'prepare' | 'committed';
@@ -97,7 +103,7 @@ export class L1Store {
    */
   getByPath(ctx: ReadContext): Entry | undefined {
     const entry = this.paths.get(ctx);
-    return entry === undefined ? undefined : this.lru.get(entry.key);
+    return entry === undefined ? undefined : this.lru.get(entry.key, GET_OPTIONS);
   }
 
   /** Caches `entry` (from the read `ctx`). */
@@ -159,6 +165,7 @@ export class L1Store {
         entry.pending = Math.max(0, entry.pending - 1);
         if (matchesFilter(entry.filter, change.after!, this.options.zone)) {
           entry.value = Object.freeze([Object.freeze({ ...change.after! })]);
+          entry.hit = undefined;
           patched++;
           continue;
         }

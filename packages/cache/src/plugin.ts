@@ -237,7 +237,7 @@ export class CachePlugin implements BotDbPlugin {
     this.counts.hitsL1++;
     if (hit.negative) this.counts.negativeHits++;
     if (this.hooks.hit.taps.length > 0) this.hooks.hit.call({ entity, level: 'l1' });
-    return { value: hit.value, source: 'l1' };
+    return (hit.hit ??= { value: hit.value, source: 'l1' });
   }
 
   private read(ctx: ReadContext): Promise<ReadResult | undefined> {

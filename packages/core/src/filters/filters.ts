@@ -221,8 +221,10 @@ export interface OrderTerm {
 }
 
 /** Parses `'-time'` or `['-time', 'id']`; unknown columns throw `BOTDB_ERR_UNKNOWN_FIELD`. */
+const NO_ORDER: readonly OrderTerm[] = Object.freeze([]);
+
 export function normalizeOrderBy(def: EntityDef, input: string | readonly string[] | undefined | null): readonly OrderTerm[] {
-  if (input === undefined || input === null) return [];
+  if (input === undefined || input === null) return NO_ORDER;
   const list = typeof input === 'string' ? [input] : input;
   if (!Array.isArray(list)) throw BotDbError.badQuery(`orderBy must be a column name ("-time" for descending) or a list of them.`);
   return Object.freeze(

@@ -157,10 +157,12 @@ function wrapTap(hook: string, tap: Tap): Tap {
   const t = tap as Tap & { fn: AnyFn; type: 'sync' | 'async' | 'promise' };
   const fn = t.fn;
   const wrap = (e: unknown) => BotDbError.inPlugin(t.name, hook, e);
+  // Fixed parameters, not rest arguments: no array per call (`lookup` and `read` run per read).
+  // Every hook here takes at most two arguments.
   if (t.type === 'promise') {
-    t.fn = (...args) => {
+    t.fn = (a: unknown, b: unknown) => {
       try {
-        return (fn(...args) as Promise<unknown>).then(undefined, (e: unknown) => {
+        return (fn(a, b) as Promise<unknown>).then(undefined, (e: unknown) => {
           throw wrap(e);
         });
       } catch (e) {
@@ -168,9 +170,9 @@ function wrapTap(hook: string, tap: Tap): Tap {
       }
     };
   } else if (t.type === 'sync') {
-    t.fn = (...args) => {
+    t.fn = (a: unknown, b: unknown) => {
       try {
-        return fn(...args);
+        return fn(a, b);
       } catch (e) {
         throw wrap(e);
       }
