@@ -15,12 +15,13 @@ import type { CallOptions, Database, GetOptions, QueryOptions, SaveOptions, Sess
 import { connect, sqlitePragmas } from './engine/connect.js';
 import { SqliteReader } from './engine/reader.js';
 import { PgReader } from './engine/pg-reader.js';
+import { PgTransaction, PgWriter } from './engine/pg-writer.js';
 import { isTransient } from './engine/transient.js';
 import { Mutex, SqliteWriter } from './engine/writer.js';
 import { bindTracker, ChangeTracker, type Scope } from './engine/tracking.js';
 
 /** Where statements run: the pooled knex client, a knex transaction, or the SQLite fast writer. */
-type Runner = Knex | Knex.Transaction | SqliteWriter;
+type Runner = Knex | Knex.Transaction | SqliteWriter | PgTransaction;
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
 /** Backoff (ms) of the retries of a read that lost its connection. */
@@ -49,6 +50,8 @@ class BotDatabase implements Database {
   private reader: SqliteReader | undefined;
   /** Fast path for reads outside sessions on PostgreSQL (named prepared statements), else undefined. */
   private pgReader: PgReader | undefined;
+  /** Fast path for data API transactions on PostgreSQL (own pool, direct BEGIN/COMMIT), else undefined. */
+  private pgWriter: PgWriter | undefined;
   /** Fast path for data API transactions (SQLite file with better-sqlite3), else undefined. */
   private writer: SqliteWriter | undefined;
   /**
@@ -94,13 +97,16 @@ class BotDatabase implements Database {
       }
       if (this.config.dialect === 'postgresql') {
         // A few connections suffice: a read holds one for a fraction of a millisecond.
-        this.pgReader = await PgReader.open(this.config.url, Math.max(2, Math.ceil(this.config.postgresql.poolSize / 2)), this.config.postgresql.statementTimeoutMs);
+        const half = Math.max(2, Math.ceil(this.config.postgresql.poolSize / 2));
+        this.pgReader = await PgReader.open(this.config.url, half, this.config.postgresql.statementTimeoutMs);
+        this.pgWriter = await PgWriter.open(this.config.url, half, this.config.postgresql.statementTimeoutMs);
       }
       await this.pipeline.hooks.init.promise(this);
     } catch (e) {
       this.reader?.close();
       this.writer?.close();
       await this.pgReader?.close();
+      await this.pgWriter?.close();
       await this.ormInstance.close(true);
       this.closed = true;
       throw e instanceof BotDbError ? e : new BotDbError('BOTDB_ERR_SCHEMA', `Schema sync failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -485,6 +491,17 @@ class BotDatabase implements Database {
           this.writer.rollback();
           throw e;
         }
+      } else if (this.pgWriter) {
+        const tx = await this.pgWriter.begin();
+        scope.pg = tx;
+        try {
+          result = await body();
+          this.prepareCommit(scope.changes);
+        } catch (e) {
+          await tx.rollback();
+          throw e;
+        }
+        await tx.commit();
       } else {
         // Another process holds the lock (or there is no fast writer): knex waits for it.
         result = await this.knex.transaction(async (trx) => {
@@ -633,7 +650,9 @@ class BotDatabase implements Database {
     const start = observed ? performance.now() : 0;
     let res: unknown;
     try {
-      res = runner instanceof SqliteWriter ? runner.all(st.sql, st.params) : await runner.raw(st.sql, st.params as Knex.RawBinding[]);
+      if (runner instanceof SqliteWriter) res = runner.all(st.sql, st.params);
+      else if (runner instanceof PgTransaction) res = await runner.all(st.sql, st.params);
+      else res = await runner.raw(st.sql, st.params as Knex.RawBinding[]);
     } catch (e) {
       if (observed) this.reportQuery(st.sql, start, entity, true);
       throw BotDbError.fromDriver(st.sql, e);
@@ -673,6 +692,7 @@ class BotDatabase implements Database {
         this.reader?.close();
         this.writer?.close();
         await this.pgReader?.close().catch(() => undefined);
+        await this.pgWriter?.close().catch(() => undefined);
         await this.ormInstance?.close(true);
       }
     })();
@@ -711,7 +731,7 @@ function rowsOf(ctx: ReadContext, value: readonly Row[] | number): Row[] | Row |
 }
 
 function runnerOf(scope: Scope): Runner {
-  return scope.writer ?? (scope.trx as Knex.Transaction);
+  return scope.writer ?? scope.pg ?? (scope.trx as Knex.Transaction);
 }
 
 /** Columns whose inserted JS value may differ from what reading it back gives. */

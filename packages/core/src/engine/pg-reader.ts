@@ -14,6 +14,23 @@ export function dollarParams(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+/** A server-side statement name for `sql`, the same on every connection. */
+export function statementName(sql: string): string {
+  return `botdb_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+}
+
+/**
+ * A pool of botdb's own: types parse as MikroORM's connections parse them (timestamps and int8 as
+ * text); `name` is its connections' application_name (`pg_stat_activity` tells them apart).
+ */
+export async function pgPool(url: string, size: number, statementTimeoutMs: number, name: string): Promise<Pool> {
+  const pg = (await import('pg')).default;
+  const types = new pg.TypeOverrides();
+  for (const oid of [20, 1082, 1114, 1184, 1186]) types.setTypeParser(oid, (text: string) => text);
+  // statement_timeout as a connection parameter: a `SET` on connect would race the first query.
+  return new pg.Pool({ connectionString: url, max: size, types, application_name: name, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) });
+}
+
 export class PgReader {
   private readonly names = new StatementCache<{ name: string; text: string }>();
   errors = 0;
@@ -21,11 +38,7 @@ export class PgReader {
   private constructor(private readonly pool: Pool) {}
 
   static async open(url: string, size: number, statementTimeoutMs: number): Promise<PgReader> {
-    const pg = (await import('pg')).default;
-    const types = new pg.TypeOverrides();
-    for (const oid of [20, 1082, 1114, 1184, 1186]) types.setTypeParser(oid, (text: string) => text);
-    // statement_timeout as a connection parameter: a `SET` on connect would race the first query.
-    const pool = new pg.Pool({ connectionString: url, max: size, types, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) });
+    const pool = await pgPool(url, size, statementTimeoutMs, 'botdb-reader');
     const reader = new PgReader(pool);
     // An idle connection the server dropped (a restart) must not crash the process; the pool
     // discards it and the next read opens another.
@@ -34,7 +47,7 @@ export class PgReader {
   }
 
   async all(sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
-    const named = this.names.get(sql, (text) => ({ name: `botdb_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text: dollarParams(text) }));
+    const named = this.names.get(sql, (text) => ({ name: statementName(text), text: dollarParams(text) }));
     const res = await this.pool.query<QueryResultRow>({ name: named.name, text: named.text, values: params as unknown[] });
     return res.rows;
   }

@@ -42,6 +42,7 @@ import type { RowChange } from '../pipeline/hooks.js';
 import { decodeValue, type Row } from '../schema/codec.js';
 import type { TimeZoneMode } from '../schema/datetime.js';
 import type { SqliteWriter } from './writer.js';
+import type { PgTransaction } from './pg-writer.js';
 
 /**
  * An open botdb transaction and the changes so far: a knex transaction (`trx`, with the
@@ -51,6 +52,8 @@ export interface Scope {
   trx: object | undefined;
   em: SqlEntityManager | undefined;
   writer?: SqliteWriter;
+  /** PostgreSQL: the data API transaction on botdb's own connection. */
+  pg?: PgTransaction;
   readonly changes: RowChange[];
   /** Set once the transaction has ended: a `tx` handle used later must not reach it. */
   done?: boolean;
