@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'mocha';
 import { expect } from 'chai';
 import pg from 'pg';
-import { ChatStreams } from '../src/index.js';
+import { ChatStreams, isTransient } from '../src/index.js';
 import { PG_URL, skipUnless, TestDatabases } from '../../test-suite/src/index.js';
 
 describe('PostgreSQL fast read path', function () {
@@ -53,6 +53,38 @@ describe('PostgreSQL fast read path', function () {
       }).catch((e: Error) => e);
       expect(err).to.have.property('message', 'roll back');
       expect(await db.count(ChatStreams, { stream_id: 'w2' })).to.equal(0);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('a writer connection the server ends mid-transaction fails that transaction (transient), not the process', async function () {
+    const db = await dbs.create();
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      const stream = (id: string) => ({ stream_id: id, create_time: 1, last_active_time: 1, platform: 'qq', user_platform: 'qq', user_id: 'u', user_nickname: 'n' });
+      let killed!: () => void;
+      const gone = new Promise<void>((r) => (killed = r));
+      const err = await db
+        .transaction(
+          async (tx) => {
+            await tx.create(ChatStreams, stream('k1'));
+            // The connection is idle inside the transaction: end it from the server side.
+            await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'botdb-writer' and state = 'idle in transaction' and datname = current_database()");
+            await new Promise((r) => setTimeout(r, 200));
+            killed();
+            await tx.create(ChatStreams, stream('k2'));
+          },
+          { ambient: false },
+        )
+        .catch((e: unknown) => e);
+      await gone;
+      expect(isTransient(err), String(err)).to.equal(true);
+      expect(await db.count(ChatStreams, { stream_id: { $in: ['k1', 'k2'] } })).to.equal(0);
+      // The pool replaced the connection: the next transaction commits.
+      await db.create(ChatStreams, stream('k3'));
+      expect(await db.count(ChatStreams, { stream_id: 'k3' })).to.equal(1);
     } finally {
       await admin.end();
     }

@@ -28,13 +28,14 @@ export class PgWriter {
   /** Checks out a connection and begins a transaction on it. */
   async begin(): Promise<PgTransaction> {
     const client = await this.pool.connect();
+    const tx = new PgTransaction(client, this.names);
     try {
-      await client.query('BEGIN');
+      await tx.all('BEGIN', []);
     } catch (e) {
-      client.release(e as Error);
+      await tx.rollback();
       throw e;
     }
-    return new PgTransaction(client, this.names);
+    return tx;
   }
 
   async close(): Promise<void> {
@@ -45,11 +46,21 @@ export class PgWriter {
 /** One open transaction on one connection. */
 export class PgTransaction {
   private released = false;
+  /** Set when the connection failed while checked out: it goes back to the pool as broken. */
+  private broken: Error | undefined;
+  // The pool listens for errors on idle connections only. A checked-out connection the server
+  // ends between two statements (a restart) emits 'error', which must not crash the process: the
+  // next statement fails (a transient error the caller retries) and the connection is discarded.
+  private readonly onError = (e: Error) => {
+    this.broken ??= e;
+  };
 
   constructor(
     private readonly client: PoolClient,
     private readonly names: StatementCache<{ name: string | undefined; text: string }>,
-  ) {}
+  ) {
+    client.on('error', this.onError);
+  }
 
   async all(sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
     const st = this.names.get(sql, (text) => ({ name: text.length <= NAMED_MAX_CHARS ? statementName(text) : undefined, text: dollarParams(text) }));
@@ -81,6 +92,7 @@ export class PgTransaction {
   private release(error?: unknown): void {
     if (this.released) return;
     this.released = true;
-    this.client.release(error instanceof Error ? error : undefined);
+    this.client.removeListener('error', this.onError);
+    this.client.release(error instanceof Error ? error : this.broken);
   }
 }
