@@ -82,6 +82,8 @@ export class BatchPlugin implements BotDbPlugin {
   private count = 0;
   private seq = 0;
   private flushing: Promise<void> | undefined;
+  /** What `lookup` found for the read it sent down the full path (its barrier reuses it). */
+  private looked: { readonly ctx: ReadContext; readonly relevant: Promise<void>[] } | undefined;
   private timer: NodeJS.Immediate | undefined;
   private roomWaiters: (() => void)[] = [];
   private size: number;
@@ -112,7 +114,7 @@ export class BatchPlugin implements BotDbPlugin {
     pipeline.expose(PLUGIN_NAME, { hooks: this.hooks, stats: () => ({ ...this.stats() }) });
     pipeline.hooks.write.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => this.write(ctx));
     // A pending write the read could see sends it down the full path, where the barrier waits.
-    pipeline.hooks.lookup.tap({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => (this.affecting(ctx) === undefined ? undefined : null));
+    pipeline.hooks.lookup.tap({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => this.lookup(ctx));
     pipeline.hooks.read.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => this.barrier(ctx));
     pipeline.hooks.close.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, () => this.drain());
   }
@@ -395,10 +397,6 @@ export class BatchPlugin implements BotDbPlugin {
     for (const item of g.items) results.set(item, { count: rows.filter((r) => matchesFilter(item.filter, r, db.config.timeZone)).length });
   }
 
-  /**
-   * Read-your-writes: a read waits for the pending writes of its entity that could change its
-   * answer (flushing them now), and only for those.
-   */
   /** The settle promises of the pending writes that could change the read's answer, if any. */
   private affecting(ctx: ReadContext): Promise<void>[] | undefined {
     const set = this.pendingByEntity.get(ctx.entity.name);
@@ -419,10 +417,24 @@ export class BatchPlugin implements BotDbPlugin {
     return relevant;
   }
 
+  private lookup(ctx: ReadContext): null | undefined {
+    const relevant = this.affecting(ctx);
+    if (relevant === undefined) return undefined;
+    // The barrier, next on this read's path, waits for these.
+    this.looked = { ctx, relevant };
+    return null;
+  }
+
+  /**
+   * Read-your-writes: a read waits for the pending writes of its entity that could change its
+   * answer (flushing them now), and only for those.
+   */
   private barrier(ctx: ReadContext): Promise<undefined> {
+    const looked = this.looked;
+    this.looked = undefined;
     const set = this.pendingByEntity.get(ctx.entity.name);
     if (!set || set.size === 0) return NOTHING;
-    const relevant = this.affecting(ctx);
+    const relevant = looked?.ctx === ctx ? looked.relevant : this.affecting(ctx);
     if (relevant === undefined) {
       this.c.barrierSkips++;
       return NOTHING;
