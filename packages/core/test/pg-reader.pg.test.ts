@@ -23,12 +23,22 @@ describe('PostgreSQL fast read path', function () {
     }
   });
 
-  it('a data API transaction runs on botdb\'s own writer connection, which commits and rolls back', async function () {
+  const stream = (id: string) => ({ stream_id: id, create_time: 1, last_active_time: 1, platform: 'qq', user_platform: 'qq', user_id: 'u', user_nickname: 'n' });
+
+  /** A database, and an admin connection to look at (and end) its connections from the server. */
+  async function withAdmin(fn: (db: Awaited<ReturnType<typeof dbs.create>>, admin: pg.Client) => Promise<void>): Promise<void> {
     const db = await dbs.create();
     const admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
     try {
-      const stream = (id: string) => ({ stream_id: id, create_time: 1, last_active_time: 1, platform: 'qq', user_platform: 'qq', user_id: 'u', user_nickname: 'n' });
+      await fn(db, admin);
+    } finally {
+      await admin.end();
+    }
+  }
+
+  it('a data API transaction runs on botdb\'s own writer connection, which commits and rolls back', async function () {
+    await withAdmin(async (db, admin) => {
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
       let wrote!: () => void;
@@ -53,17 +63,11 @@ describe('PostgreSQL fast read path', function () {
       }).catch((e: Error) => e);
       expect(err).to.have.property('message', 'roll back');
       expect(await db.count(ChatStreams, { stream_id: 'w2' })).to.equal(0);
-    } finally {
-      await admin.end();
-    }
+    });
   });
 
   it('a writer connection the server ends mid-transaction fails that transaction (transient), not the process', async function () {
-    const db = await dbs.create();
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    try {
-      const stream = (id: string) => ({ stream_id: id, create_time: 1, last_active_time: 1, platform: 'qq', user_platform: 'qq', user_id: 'u', user_nickname: 'n' });
+    await withAdmin(async (db, admin) => {
       let killed!: () => void;
       const gone = new Promise<void>((r) => (killed = r));
       const err = await db
@@ -85,8 +89,6 @@ describe('PostgreSQL fast read path', function () {
       // The pool replaced the connection: the next transaction commits.
       await db.create(ChatStreams, stream('k3'));
       expect(await db.count(ChatStreams, { stream_id: 'k3' })).to.equal(1);
-    } finally {
-      await admin.end();
-    }
+    });
   });
 });
