@@ -117,8 +117,6 @@ class BotDatabase implements Database {
 
   get<E extends EntityRef>(entity: E, options: GetOptions & { single: true }): Promise<never>;
   get<E extends EntityRef>(entity: E, options?: GetOptions): Promise<never[]>;
-  // Not async: a read the `lookup` hook answers (a cache hit) resolves with no promise but the
-  // one returned. The try sits in the body, not in a wrapper: reads are the hot path.
   get(entity: EntityRef, options: GetOptions = NO_OPTIONS): Promise<Row[] | Row | null> {
     let ctx: DbReadContext;
     try {
@@ -126,25 +124,11 @@ class BotDatabase implements Database {
       const def = resolveEntity(entity);
       const single = options.single === true;
       ctx = new DbReadContext(this, def, 'get', normalizeFilter(def, options.filters), normalizeOrderBy(def, options.orderBy), single ? 1 : prepareLimit(options.limit), single, options);
-      const scope = this.scope();
-      if (scope === undefined && this.pipeline.hooks.lookup.taps.length > 0) {
-        const hit = this.lookup(ctx);
-        if (hit !== undefined) return Promise.resolve(rowsOf(ctx, hit));
-      }
     } catch (e) {
       this.failed('get', entity, e);
       return Promise.reject(e);
     }
-    return this.getAsync(ctx);
-  }
-
-  private async getAsync(ctx: DbReadContext): Promise<Row[] | Row | null> {
-    try {
-      return rowsOf(ctx, await this.read(ctx));
-    } catch (e) {
-      this.failed('get', ctx.entity.name, e);
-      throw e;
-    }
+    return this.answer(ctx, 'get') as Promise<Row[] | Row | null>;
   }
 
   count(entity: EntityRef, filters?: FilterInput, options: CallOptions = NO_OPTIONS): Promise<number> {
@@ -152,24 +136,37 @@ class BotDatabase implements Database {
     try {
       this.assertOpen();
       const def = resolveEntity(entity);
-      ctx = new DbReadContext(this, def, 'count', normalizeFilter(def, filters), [], undefined, false, options);
-      const scope = this.scope();
-      if (scope === undefined && this.pipeline.hooks.lookup.taps.length > 0) {
-        const hit = this.lookup(ctx);
-        if (hit !== undefined) return Promise.resolve(hit as number);
-      }
+      ctx = new DbReadContext(this, def, 'count', normalizeFilter(def, filters), normalizeOrderBy(def, undefined), undefined, false, options);
     } catch (e) {
       this.failed('count', entity, e);
       return Promise.reject(e);
     }
-    return this.countAsync(ctx);
+    return this.answer(ctx, 'count') as Promise<number>;
   }
 
-  private async countAsync(ctx: DbReadContext): Promise<number> {
+  /**
+   * Not async: a read the `lookup` hook answers (a cache hit) resolves with no promise but the
+   * one returned; others take the full path. The try sits here, not in a wrapper: reads are the
+   * hot path.
+   */
+  private answer(ctx: DbReadContext, op: 'get' | 'count'): Promise<Row[] | Row | null | number> {
     try {
-      return (await this.read(ctx)) as number;
+      if (this.pipeline.hooks.lookup.taps.length > 0 && this.scope() === undefined) {
+        const hit = this.lookup(ctx);
+        if (hit !== undefined) return Promise.resolve(resultOf(ctx, hit));
+      }
     } catch (e) {
-      this.failed('count', ctx.entity.name, e);
+      this.failed(op, ctx.entity.name, e);
+      return Promise.reject(e);
+    }
+    return this.answerAsync(ctx, op);
+  }
+
+  private async answerAsync(ctx: DbReadContext, op: 'get' | 'count'): Promise<Row[] | Row | null | number> {
+    try {
+      return resultOf(ctx, await this.read(ctx));
+    } catch (e) {
+      this.failed(op, ctx.entity.name, e);
       throw e;
     }
   }
@@ -724,10 +721,10 @@ class DbReadContext implements ReadContext {
   }
 }
 
-/** What `get` returns for a read's rows: the first row or null for `single`, else the list. */
-function rowsOf(ctx: ReadContext, value: readonly Row[] | number): Row[] | Row | null {
-  const rows = value as Row[];
-  return ctx.single ? (rows[0] ?? null) : rows;
+/** What a read returns: a count, or for `get` the first row or null (`single`) or the list. */
+function resultOf(ctx: ReadContext, value: readonly Row[] | number): Row[] | Row | null | number {
+  if (typeof value === 'number') return value;
+  return ctx.single ? (value[0] ?? null) : (value as Row[]);
 }
 
 function runnerOf(scope: Scope): Runner {
