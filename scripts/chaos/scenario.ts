@@ -120,7 +120,11 @@ export class Codes {
   }
 
   get uncoded(): number {
-    return this.counts.get('uncoded') ?? 0;
+    return this.count('uncoded');
+  }
+
+  count(code: string): number {
+    return this.counts.get(code) ?? 0;
   }
 
   toString(): string {

@@ -59,7 +59,8 @@ export class SqliteWriter {
       this.conn.exec(sql);
       return;
     } catch (e) {
-      if (!isBusy(e)) throw e;
+      // A COMMIT can fail for good too (disk full): coded, like every statement's failure.
+      if (!isBusy(e)) throw BotDbError.fromDriver(sql, e);
     }
     return retryWhileBusy(() => this.conn.exec(sql), this.busyTimeoutMs).then(
       () => undefined,
