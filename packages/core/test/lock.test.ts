@@ -102,6 +102,22 @@ for (const journalMode of ['WAL', 'DELETE'] as const) {
       }
     });
 
+    it('a session waits for the lock before it starts, without stalling, and its write lands after it', async function () {
+      const db = await open();
+      try {
+        await db.create(ChatStreams, stream('before'));
+        const holder = await holdLock(dir.file(`lock-${n}.db`), LOCK_MS);
+        const exited = new Promise((r) => holder.once('exit', r));
+        const { value: row, stallMs } = await worstStall(() => db.session(async () => db.create(ChatStreams, stream('in-session'))));
+        await exited;
+        const holderRow = await db.get(ChatStreams, { filters: { stream_id: 'holder' }, single: true });
+        expect(row.id, 'the session committed after the lock holder').to.be.greaterThan(holderRow!.id as number);
+        expect(stallMs, `worst event-loop stall (lock held ${LOCK_MS} ms)`).to.be.lessThan(LOCK_MS / 4);
+      } finally {
+        await db.close();
+      }
+    });
+
     it('rejects a write with BOTDB_ERR_QUERY (SQLITE_BUSY cause) once sqlite.busyTimeoutMs has passed, without stalling', async function () {
       const db = await open(200);
       try {
