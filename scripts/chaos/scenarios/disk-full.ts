@@ -15,7 +15,7 @@ import { checkStandard, Codes, outcome, sleep, stallProbe, tally, type Mode, typ
 import { startTraffic, storedIds } from '../support/traffic.js';
 
 const run = promisify(execFile);
-const SIZE = '8m';
+const SIZE = '24m';
 
 export const diskFull: Scenario = {
   name: 'disk full (SQLite on a small tmpfs)',
