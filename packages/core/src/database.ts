@@ -716,8 +716,9 @@ class DbReadContext implements ReadContext {
     readonly options: CallOptions,
   ) {}
 
-  load(): Promise<readonly Row[] | number> {
-    return this.db.loadFromDb(this);
+  load(limit?: number): Promise<readonly Row[] | number> {
+    if (limit === undefined || limit === this.limit || this.kind === 'count') return this.db.loadFromDb(this);
+    return this.db.loadFromDb(new DbReadContext(this.db, this.entity, this.kind, this.filter, this.orderBy, prepareLimit(limit), this.single, this.options));
   }
 }
 
