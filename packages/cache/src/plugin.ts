@@ -163,6 +163,16 @@ export class CachePlugin implements BotDbPlugin {
     };
   }
 
+  /**
+   * Drops every entry this process holds in L1 (all entities, or one), e.g. after the database
+   * was changed behind botdb's back. L2 and other processes are not touched.
+   */
+  clear(entity?: string): void {
+    if (entity === undefined) this.l1?.clear();
+    else this.l1?.dropAll(resolveEntity(entity).name);
+    this.inflight.clear();
+  }
+
   private isCached(entity: string): boolean {
     let ok = this.allowed.get(entity);
     if (ok === undefined) {
