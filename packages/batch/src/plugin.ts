@@ -1,5 +1,5 @@
 import { SyncHook } from 'tapable';
-import { isTransient, matchesFilter, normalizeFilter, Stage, type BotDbPlugin, type Database, type Pipeline, type ReadContext, type Row, type WriteContext, type WriteResult } from '@botdb/core';
+import { ErrorCode, isTransient, matchesFilter, normalizeFilter, Stage, type BotDbPlugin, type Database, type Pipeline, type ReadContext, type Row, type WriteContext, type WriteResult } from '@botdb/core';
 import { filterToInput, groupWrites, type Group, type Pending } from './groups.js';
 import { resolveBatchOptions, type BatchKind, type BatchPluginOptions, type ResolvedBatchOptions } from './options.js';
 import { createAffects, deleteAffects, saveAffects, updateAffects } from './overlap.js';
@@ -310,7 +310,9 @@ export class BatchPlugin implements BotDbPlugin {
   /**
    * Commits `items` in one transaction and settles each. Transient errors retry with backoff
    * until `retryForMs`; any other failure splits the batch and retries the halves, so one bad
-   * row fails alone and its neighbours commit.
+   * row fails alone and its neighbours commit. A commit whose outcome is unknown is neither:
+   * running any of it again could apply it twice, so every write in it rejects with that error.
+   * (A lost COMMIT that core could decide arrives here as a success or as a transient error.)
    */
   private async execute(source: Pending[] | (() => Pending[]), top: boolean): Promise<void> {
     const deadline = Date.now() + this.options.retryForMs;
@@ -323,6 +325,10 @@ export class BatchPlugin implements BotDbPlugin {
         // Taken now if the transaction failed to begin: from here on, these are the items.
         const items = typeof source === 'function' ? source() : source;
         source = items;
+        if ((e as { code?: unknown }).code === ErrorCode.COMMIT_UNKNOWN) {
+          for (const item of items) item.reject(e);
+          return;
+        }
         if (isTransient(e) && Date.now() < deadline) {
           this.c.retries++;
           if (this.hooks.retry.taps.length > 0) this.hooks.retry.call({ entity: items[0]!.entity.name });
