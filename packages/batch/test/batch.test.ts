@@ -117,6 +117,24 @@ describe('BatchPlugin on SQLite', function () {
       expect(await b.count(ChatStreams, {})).to.equal(100);
       expect(BatchPlugin.getStats(b)!.isolatedFailures).to.equal(1);
     });
+
+    it('a database error at COMMIT keeps its code (BOTDB_ERR_CONSTRAINT, as for a direct write), not BOTDB_ERR_PLUGIN', async function () {
+      const name = 'commit-error';
+      const b = await dbs.create({ plugins: [new BatchPlugin()] }, name);
+      // A deferred foreign key fails at COMMIT, not at the INSERT: every new message points at a
+      // stream that does not exist. (Such a column can only be added with foreign keys off.)
+      const conn = b.orm.em.getConnection();
+      await conn.execute('PRAGMA foreign_keys = OFF');
+      await conn.execute(`ALTER TABLE messages ADD COLUMN test_stream TEXT DEFAULT 'none' REFERENCES chat_streams(stream_id) DEFERRABLE INITIALLY DEFERRED`);
+      await conn.execute('PRAGMA foreign_keys = ON');
+      const batched = await Promise.allSettled([b.create(Messages, message('fk', 1)), b.create(Messages, message('fk', 2))]);
+      const direct = await dbs.create({}, name);
+      const alone = await Promise.allSettled([direct.create(Messages, message('fk', 3))]);
+      const codes = (r: PromiseSettledResult<unknown>[]) => r.map((x) => (x.status === 'rejected' ? (x.reason as { code?: string }).code : 'ok'));
+      expect(codes(alone)).to.deep.equal(['BOTDB_ERR_CONSTRAINT']);
+      expect(codes(batched)).to.deep.equal(['BOTDB_ERR_CONSTRAINT', 'BOTDB_ERR_CONSTRAINT']);
+      expect(await direct.count(Messages, { chat_id: 'fk' })).to.equal(0);
+    });
   });
 
   describe('read-your-writes', function () {

@@ -474,7 +474,15 @@ class BotDatabase implements Database {
    */
   private async inTransaction<T>(fn: (scope: Scope) => Promise<T>, ambient: boolean): Promise<T> {
     const scope: Scope = { trx: undefined, em: undefined, changes: [] };
-    const body = ambient ? () => this.tracker.ambient(scope, () => fn(scope)) : () => fn(scope);
+    // What `fn` throws reaches the caller as is; what BEGIN or COMMIT throws is the database's
+    // and gets its code, as a statement's error does (a batch flush's callers see it too).
+    let fnFailed = false;
+    const run = () =>
+      fn(scope).catch((e: unknown) => {
+        fnFailed = true;
+        throw e;
+      });
+    const body = ambient ? () => this.tracker.ambient(scope, run) : run;
     const release = this.writer ? await this.writeLock.acquire() : undefined;
     let result: T;
     try {
@@ -508,6 +516,8 @@ class BotDatabase implements Database {
           return r;
         });
       }
+    } catch (e) {
+      throw fnFailed ? e : BotDbError.fromDriver('BEGIN ... COMMIT', e);
     } finally {
       scope.done = true;
       release?.();
