@@ -6,6 +6,8 @@ import { createAffects, deleteAffects, saveAffects, updateAffects } from './over
 
 const PLUGIN_NAME = 'BatchPlugin';
 const NOTHING: Promise<undefined> = Promise.resolve(undefined);
+/** The options of a flush's own transaction: `beforeTransaction` knows it by this object. */
+const FLUSH_TRANSACTION = Object.freeze({ ambient: false });
 const WINDOW = 1024;
 
 /** Events of the batch plugin, for monitoring. */
@@ -116,6 +118,11 @@ export class BatchPlugin implements BotDbPlugin {
     // A pending write the read could see sends it down the full path, where the barrier waits.
     pipeline.hooks.lookup.tap({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => this.lookup(ctx));
     pipeline.hooks.read.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => this.barrier(ctx));
+    // Writes issued before a session or transaction begins commit before it (issue order); a
+    // flush's own transaction must not wait for itself.
+    pipeline.hooks.beforeTransaction.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (e) =>
+      e.options === FLUSH_TRANSACTION || this.count === 0 ? NOTHING : this.flush(),
+    );
     pipeline.hooks.close.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, () => this.drain());
   }
 
@@ -366,7 +373,7 @@ export class BatchPlugin implements BotDbPlugin {
         const items = typeof source === 'function' ? source() : source;
         for (const g of groupWrites(items, this.db.config.timeZone)) await this.runGroup(tx, g, results);
       },
-      { ambient: false },
+      FLUSH_TRANSACTION,
     );
     return results;
   }

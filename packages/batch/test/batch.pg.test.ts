@@ -5,6 +5,7 @@ import { localPgCluster, runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin } from '@botdb/cache';
 import { BatchPlugin } from '@botdb/batch';
 import { Databases, message, PG_URL, skipUnless, recordStatements, stream } from './support.js';
+import { writeOrderTests } from './order.js';
 
 describe('BatchPlugin on PostgreSQL', function () {
   this.timeout(120_000);
@@ -18,6 +19,10 @@ describe('BatchPlugin on PostgreSQL', function () {
     runConformanceSuite('conformance with batch (PostgreSQL)', () => dbs.create({ plugins: [new BatchPlugin()] }));
     runConformanceSuite('conformance with batch + cache (PostgreSQL)', () => dbs.create({ plugins: [new BatchPlugin(), new CachePlugin()] }));
   }
+
+  describe('write order across sessions and transactions', function () {
+    writeOrderTests(() => dbs.create({ plugins: [new BatchPlugin()] }));
+  });
 
   it('100 concurrent inserts are 1 INSERT statement in one flush', async function () {
     const db = await dbs.create({ plugins: [new BatchPlugin()] });

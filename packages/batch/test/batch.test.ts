@@ -6,6 +6,7 @@ import { CachePlugin } from '@botdb/cache';
 import { isTransient } from '@botdb/core';
 import { BatchPlugin, DEFAULTS, resolveBatchOptions } from '@botdb/batch';
 import { action, Databases, message, prng, recordStatements, stream } from './support.js';
+import { writeOrderTests } from './order.js';
 
 describe('BatchPlugin on SQLite', function () {
   const dbs = new Databases('sqlite');
@@ -135,6 +136,10 @@ describe('BatchPlugin on SQLite', function () {
       expect(codes(batched)).to.deep.equal(['BOTDB_ERR_CONSTRAINT', 'BOTDB_ERR_CONSTRAINT']);
       expect(await direct.count(Messages, { chat_id: 'fk' })).to.equal(0);
     });
+  });
+
+  describe('write order across sessions and transactions', function () {
+    writeOrderTests(() => dbs.create({ plugins: [new BatchPlugin()] }));
   });
 
   describe('read-your-writes', function () {

@@ -464,7 +464,14 @@ class BotDatabase implements Database {
     // Inside a session or another transaction, data API calls already share it.
     const parent = this.scope();
     if (parent) return fn(this.boundTo(parent));
+    await this.beforeTransaction('transaction', options);
     return this.inTransaction((scope) => fn(this.boundTo(scope)), options.ambient !== false);
+  }
+
+  /** Fires `beforeTransaction`: writes plugins hold that were issued before go first. */
+  private async beforeTransaction(kind: 'session' | 'transaction', options: TransactionOptions | undefined): Promise<void> {
+    const hook = this.pipeline.hooks.beforeTransaction;
+    if (hook.taps.length > 0) await hook.promise({ db: this, kind, options });
   }
 
   /**
@@ -599,6 +606,7 @@ class BotDatabase implements Database {
     this.assertOpen();
     if (typeof fn !== 'function') throw BotDbError.badQuery('session() takes an async function (em) => { ... }.');
     const parent = this.scope();
+    if (!parent) await this.beforeTransaction('session', undefined);
     if (!parent && this.writer) {
       const release = await this.writeLock.acquire();
       try {
