@@ -22,8 +22,11 @@ export interface PgProxy {
   readonly struck: () => Promise<void>;
   /** While true, new connections are closed as soon as they arrive (existing ones carry on). */
   refuse: boolean;
-  /** The named statements each open connection has prepared and not deallocated, per connection. */
-  preparedCounts(): number[];
+  /**
+   * The named statements each open connection has prepared and not deallocated, per connection;
+   * only of connections whose `application_name` is `application`, if given.
+   */
+  preparedCounts(application?: string): number[];
   close(): Promise<void>;
 }
 
@@ -34,6 +37,8 @@ interface Link {
   readonly client: Socket;
   readonly server: Socket;
   started: boolean;
+  /** The `application_name` of its startup message. */
+  application: string | undefined;
   pending: Buffer;
   readonly prepared: Set<string>;
   /** Statement names whose text is a COMMIT (extended protocol). */
@@ -87,7 +92,16 @@ export async function startPgProxy(url: string): Promise<PgProxy> {
         if (buf.length - at < len) break;
         // SSLRequest / GSSENCRequest are answered by the server and followed by a startup message.
         const code = buf.readInt32BE(at + 4);
-        if (code !== 80877103 && code !== 80877104) link.started = true;
+        if (code !== 80877103 && code !== 80877104) {
+          link.started = true;
+          // Startup parameters: name\0value\0 pairs.
+          for (let p = at + 8; p < at + len - 1; ) {
+            const [key, next] = cstring(buf, p);
+            const [value, after] = cstring(buf, next);
+            if (key === 'application_name') link.application = value;
+            p = after;
+          }
+        }
         at += len;
         continue;
       }
@@ -144,7 +158,7 @@ export async function startPgProxy(url: string): Promise<PgProxy> {
       return;
     }
     const upstream = createConnection({ host, port });
-    const link: Link = { client, server: upstream, started: false, pending: Buffer.alloc(0), prepared: new Set(), commits: new Set(), faultAtSync: undefined, swallow: false };
+    const link: Link = { client, server: upstream, started: false, application: undefined, pending: Buffer.alloc(0), prepared: new Set(), commits: new Set(), faultAtSync: undefined, swallow: false };
     links.add(link);
     client.on('data', (chunk: Buffer) => fromClient(link, chunk));
     upstream.on('data', (chunk: Buffer) => {
@@ -173,7 +187,7 @@ export async function startPgProxy(url: string): Promise<PgProxy> {
       struck = new Promise<void>((resolve) => (onStruck = resolve));
     },
     struck: () => struck,
-    preparedCounts: () => [...links].map((l) => l.prepared.size),
+    preparedCounts: (application) => [...links].filter((l) => application === undefined || l.application === application).map((l) => l.prepared.size),
     close: async () => {
       for (const link of [...links]) kill(link);
       await new Promise<void>((resolve) => server.close(() => resolve()));

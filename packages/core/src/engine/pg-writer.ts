@@ -1,9 +1,9 @@
 /**
  * The fast write path on PostgreSQL: data API transactions (and so the batch plugin's flushes)
  * on a small pool of botdb's own, with BEGIN/COMMIT sent directly and short statements named
- * (parsed and planned once per connection) instead of going through knex. Long statements
- * (multi-row INSERTs, whose text changes with the row count) stay unnamed, so the server's
- * per-connection statement cache stays small.
+ * (parsed and planned once per connection, bounded as the reader's are) instead of going
+ * through knex. Long statements (multi-row INSERTs, whose text changes with the row count) stay
+ * unnamed.
  *
  * A COMMIT whose reply never arrives (the connection dropped after it was sent) may or may not
  * have committed. Every transaction learns its id with its BEGIN (same round trip), so after
@@ -12,13 +12,9 @@
  * (transient, safe to retry) error, and an outcome that cannot be learned fails with
  * `BOTDB_ERR_COMMIT_UNKNOWN`, which nothing retries.
  */
-import type { Client, ClientConfig, Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import type { Client, ClientConfig, Pool, PoolClient, QueryResult } from 'pg';
 import { BotDbError } from '../errors.js';
-import { dollarParams, pgPool, statementName } from './pg-reader.js';
-import { StatementCache } from './statement-cache.js';
-
-/** Statements up to this many characters are named (prepared once per connection). */
-const NAMED_MAX_CHARS = 2048;
+import { pgPool, PgStatements } from './pg-reader.js';
 /**
  * Pauses (ms) before each attempt to learn a lost COMMIT's outcome: about 5 s in all, long
  * enough for a restarting server to accept connections again.
@@ -28,7 +24,7 @@ const DECIDE_WAITS = [0, 50, 100, 200, 400, 800, 1500, 2000] as const;
 type Outcome = 'committed' | 'aborted' | 'in progress' | undefined;
 
 export class PgWriter {
-  private readonly names = new StatementCache<{ name: string | undefined; text: string }>();
+  private readonly statements = new PgStatements();
   errors = 0;
 
   private constructor(
@@ -50,7 +46,7 @@ export class PgWriter {
   /** Checks out a connection and begins a transaction on it. */
   async begin(): Promise<PgTransaction> {
     const client = await this.pool.connect();
-    const tx = new PgTransaction(client, this.names, (xid, lost) => this.decide(xid, lost, client));
+    const tx = new PgTransaction(client, this.statements, (xid, lost) => this.decide(xid, lost, client));
     try {
       // One round trip: the simple protocol runs both statements. The id lets a lost COMMIT be
       // decided; it makes a transaction that only reads take an id (and write a commit record).
@@ -123,16 +119,14 @@ export class PgTransaction {
 
   constructor(
     private readonly client: PoolClient,
-    private readonly names: StatementCache<{ name: string | undefined; text: string }>,
+    private readonly statements: PgStatements,
     private readonly decide: (xid: string, lost: unknown) => Promise<void>,
   ) {
     client.on('error', this.onError);
   }
 
-  async all(sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
-    const st = this.names.get(sql, (text) => ({ name: text.length <= NAMED_MAX_CHARS ? statementName(text) : undefined, text: dollarParams(text) }));
-    const res = await this.client.query<QueryResultRow>({ name: st.name, text: st.text, values: params as unknown[] });
-    return res.rows;
+  all(sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    return this.statements.query(this.client, sql, params);
   }
 
   /**
