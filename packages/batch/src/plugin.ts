@@ -163,12 +163,25 @@ export class BatchPlugin implements BotDbPlugin {
   }
 
   private write(ctx: WriteContext): Promise<WriteResult | undefined> {
-    if (!this.takes(ctx)) return NOTHING;
+    if (!this.takes(ctx)) return this.goingDirect(ctx);
     if (Date.now() < this.degradedUntil) {
       this.c.directWrites++;
-      return NOTHING;
+      return this.goingDirect(ctx);
     }
     return this.enqueue(ctx);
+  }
+
+  /**
+   * A write the plugin does not take waits for the pending writes of its entity (flushing them
+   * now): issued earlier, they apply first. All of them, not only those that touch its rows
+   * now: an insert can make a row that an earlier update's filter would then match.
+   */
+  private goingDirect(ctx: WriteContext): Promise<undefined> {
+    const set = this.pendingByEntity.get(ctx.entity.name);
+    if (!set || set.size === 0) return NOTHING;
+    const earlier = [...set].map((p) => p.settled);
+    this.schedule(true);
+    return Promise.all(earlier).then(() => undefined);
   }
 
   private async enqueue(ctx: WriteContext & { kind: BatchKind }): Promise<WriteResult> {

@@ -42,6 +42,16 @@ export function writeOrderTests(open: () => Promise<Database>): void {
     }
   });
 
+  it('an update queued before a direct write of the same row (a kind the plugin does not take) applies before it', async function () {
+    const db = await open();
+    await db.create(ChatStreams, stream('order-direct'));
+    const queued = db.update(ChatStreams, { stream_id: 'order-direct' }, { user_nickname: 'queued' });
+    // Saves of ChatStreams are not batched: this one goes straight to the database.
+    await db.save(ChatStreams, { user_nickname: 'saved' }, { keyField: 'stream_id', keyValue: 'order-direct' });
+    await queued;
+    expect(await nickname(db, 'order-direct')).to.equal('saved');
+  });
+
   it('a session waits only for writes issued before it; batching goes on for the rest', async function () {
     const db = await open();
     await db.create(ChatStreams, stream('order-many'));
