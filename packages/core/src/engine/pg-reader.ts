@@ -1,8 +1,8 @@
 /**
  * The fast read path on PostgreSQL: a small pool of its own with named (server-side prepared)
  * statements, so that a point read is parsed and planned once per connection instead of on
- * every call; at most `NAMED_PER_CONNECTION` of them per connection. Types parse as MikroORM's connections parse them (timestamps and int8 as text),
- * and botdb decodes them.
+ * every call (at most `NAMED_PER_CONNECTION` of them per connection). Types parse as
+ * MikroORM's connections parse them (timestamps and int8 as text), and botdb decodes them.
  */
 import { createHash } from 'node:crypto';
 import type { ClientBase, Pool, QueryResultRow } from 'pg';

@@ -15,6 +15,7 @@
 import type { Client, ClientConfig, Pool, PoolClient, QueryResult } from 'pg';
 import { BotDbError } from '../errors.js';
 import { pgPool, PgStatements } from './pg-reader.js';
+
 /**
  * Pauses (ms) before each attempt to learn a lost COMMIT's outcome: about 5 s in all, long
  * enough for a restarting server to accept connections again.
