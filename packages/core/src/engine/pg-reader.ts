@@ -47,9 +47,18 @@ export class PgStatements {
 
   async query(client: ClientBase, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
     const st = this.statements.get(sql, (text) => ({ name: text.length <= NAMED_MAX_CHARS ? statementName(text) : undefined, text: dollarParams(text) }));
-    const name = st.name !== undefined && (await this.admit(client, st.name)) ? st.name : undefined;
+    // The common case, a statement this connection has prepared, costs no extra await.
+    const name = st.name === undefined || this.touch(client, st.name) || (await this.admit(client, st.name)) ? st.name : undefined;
     const res = await client.query<QueryResultRow>({ name, text: st.text, values: params as unknown[] });
     return res.rows;
+  }
+
+  /** Marks `name` as just used on `client`; false if the connection does not have it yet. */
+  private touch(client: ClientBase, name: string): boolean {
+    const lru = this.used.get(client);
+    if (lru === undefined || !lru.delete(name)) return false;
+    lru.set(name, true);
+    return true;
   }
 
   /** Makes room for `name` on `client`; false if it has to run unnamed (no record to keep it bounded by). */
@@ -60,10 +69,6 @@ export class PgStatements {
     if (lru === undefined) {
       lru = new Map();
       this.used.set(client, lru);
-    }
-    if (lru.delete(name)) {
-      lru.set(name, true);
-      return true;
     }
     // A name whose Parse failed was never prepared: nothing to deallocate.
     for (const old of lru.keys()) if (!(old in parsed)) lru.delete(old);
