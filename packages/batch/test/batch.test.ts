@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { ActionRecords, ChatStreams, LLMUsage, Messages, type Database } from '@botdb/core';
 import { runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin } from '@botdb/cache';
-import { isTransient } from '@botdb/core';
+import { BotDbError, isTransient } from '@botdb/core';
 import { BatchPlugin, DEFAULTS, resolveBatchOptions } from '@botdb/batch';
 import { action, Databases, message, prng, recordStatements, stream } from './support.js';
 import { writeOrderTests } from './order.js';
@@ -283,6 +283,13 @@ describe('BatchPlugin on SQLite', function () {
       expect(isTransient(new Error('Connection terminated unexpectedly'))).to.equal(true);
       expect(isTransient(new Error('x', { cause: new Error('connect ECONNREFUSED 127.0.0.1:5432') }))).to.equal(true);
       expect(isTransient(new Error('UNIQUE constraint failed: chat_streams.stream_id'))).to.equal(false);
+    });
+
+    it('a commit whose outcome is unknown is never transient, whatever lost connection caused it', function () {
+      const unknown = BotDbError.commitUnknown(new Error('Connection terminated unexpectedly'));
+      expect(unknown.code).to.equal('BOTDB_ERR_COMMIT_UNKNOWN');
+      expect(isTransient(unknown)).to.equal(false);
+      expect(isTransient(new Error('wrapped', { cause: unknown }))).to.equal(false);
     });
   });
 });
