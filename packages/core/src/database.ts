@@ -482,7 +482,14 @@ class BotDatabase implements Database {
     // Inside a session or another transaction, data API calls already share it.
     const parent = this.scope();
     if (parent) return fn(this.boundTo(parent));
+    await this.beforeTransaction('transaction', options);
     return this.inTransaction((scope) => fn(this.boundTo(scope)), options.ambient !== false);
+  }
+
+  /** Fires `beforeTransaction`: writes plugins hold that were issued before go first. */
+  private async beforeTransaction(kind: 'session' | 'transaction', options: TransactionOptions | undefined): Promise<void> {
+    const hook = this.pipeline.hooks.beforeTransaction;
+    if (hook.taps.length > 0) await hook.promise({ db: this, kind, options });
   }
 
   /**
@@ -492,7 +499,15 @@ class BotDatabase implements Database {
    */
   private async inTransaction<T>(fn: (scope: Scope) => Promise<T>, ambient: boolean): Promise<T> {
     const scope: Scope = { trx: undefined, em: undefined, changes: [] };
-    const body = ambient ? () => this.tracker.ambient(scope, () => fn(scope)) : () => fn(scope);
+    // What `fn` throws reaches the caller as is; what BEGIN or COMMIT throws is the database's
+    // and gets its code, as a statement's error does (a batch flush's callers see it too).
+    let fnFailed = false;
+    const run = () =>
+      fn(scope).catch((e: unknown) => {
+        fnFailed = true;
+        throw e;
+      });
+    const body = ambient ? () => this.tracker.ambient(scope, run) : run;
     const release = this.writer ? await this.writeLock.acquire() : undefined;
     let result: T;
     try {
@@ -530,6 +545,8 @@ class BotDatabase implements Database {
           return r;
         });
       }
+    } catch (e) {
+      throw fnFailed ? e : BotDbError.fromDriver('BEGIN ... COMMIT', e);
     } finally {
       scope.done = true;
       release?.();
@@ -611,6 +628,7 @@ class BotDatabase implements Database {
     this.assertOpen();
     if (typeof fn !== 'function') throw BotDbError.badQuery('session() takes an async function (em) => { ... }.');
     const parent = this.scope();
+    if (!parent) await this.beforeTransaction('session', undefined);
     if (!parent && this.writer) {
       const release = await this.writeLock.acquire();
       try {
