@@ -4,9 +4,10 @@
  * (before the commit and again after it), so an entry read from L2 is used only if no change
  * to its entity finished since it was read. Errors are counted; a failing L2 never fails a read.
  *
- * While the invalidation bus is down, L2 is suspended: no lookups or stores (Redis is most
- * likely down too), and commits do not wait for their new generations, which may be lost. It
- * is used again only once every entity got a new generation after the gap (`resume`).
+ * While the invalidation bus is down, L2 is suspended: no calls at all (Redis is most likely
+ * down too, and a client's offline queue would pile them up). It is used again only once every
+ * entity got a new generation after the gap (`resume`), since the generation bumps of commits
+ * made meanwhile were skipped.
  */
 import { randomUUID } from 'node:crypto';
 import type Keyv from 'keyv';
@@ -72,10 +73,13 @@ export class L2Store {
 
   /** Starts a new generation for each entity: every entry stored before is stale. */
   async bump(entities: Iterable<string>): Promise<void> {
-    const done = this.timed(Promise.all([...entities].map((e) => this.keyv.set(this.genKey(e), randomUUID())))).catch(() => void this.errors++);
-    // Suspended, the write does not wait for it; it is still tried, since it is what keeps the
-    // processes still connected to L2 from using entries this change made stale.
-    if (this.active) await done;
+    // Suspended, no process that lost the bus uses L2, and `resume` renews every generation.
+    if (!this.active) return;
+    try {
+      await this.timed(Promise.all([...entities].map((e) => this.keyv.set(this.genKey(e), randomUUID()))));
+    } catch {
+      this.errors++;
+    }
   }
 
   /** Makes sure every entity has a generation, so that reads can fill L2. */

@@ -85,6 +85,8 @@ class PrivateRedis {
   }
 }
 
+// The outage warnings are expected here; one test counts them.
+const quiet = (): void => undefined;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Resolves `p`, or rejects with `what` if it does not resolve within `ms`. */
@@ -142,8 +144,8 @@ describe('CachePlugin while Redis is down', function () {
   // Two processes' databases on one SQLite file, each with its own cache and bus clients.
   async function pair(name: string, options: CachePluginOptions = {}): Promise<[Database, Database]> {
     channel = `botdb:outage:${randomBytes(4).toString('hex')}`;
-    const a = await dbs.create({ plugins: [cache(options)] }, name);
-    const b = await dbs.create({ plugins: [cache(options)] }, name);
+    const a = await dbs.create({ warn: quiet, plugins: [cache(options)] }, name);
+    const b = await dbs.create({ warn: quiet, plugins: [cache(options)] }, name);
     return [a, b];
   }
 
@@ -240,8 +242,8 @@ describe('CachePlugin while Redis is down', function () {
     // A Redis that keeps its data over the restart, and a writer whose L2 client drops what it
     // cannot send (no offline queue): its generation bump during the outage is lost.
     channel = `botdb:outage:${randomBytes(4).toString('hex')}`;
-    const a = await dbs.create({ plugins: [cache({ l2: l2(redis.url, { disableOfflineQueue: true }) })] }, 'l2gap');
-    const b = await dbs.create({ plugins: [cache()] }, 'l2gap');
+    const a = await dbs.create({ warn: quiet, plugins: [cache({ l2: l2(redis.url, { disableOfflineQueue: true }) })] }, 'l2gap');
+    const b = await dbs.create({ warn: quiet, plugins: [cache()] }, 'l2gap');
     await a.create(ChatStreams, stream('x1'));
     expect((await b.get(ChatStreams, { filters: { stream_id: 'x1' }, single: true }))?.message_count).to.equal(0);
     const gens = l2();
@@ -256,7 +258,7 @@ describe('CachePlugin while Redis is down', function () {
     await until(10_000, async () => (await gen()) !== before, 'generations renewed after the gap');
     // A process started after the outage had no gap of its own: only the generations renewed by
     // those that had one keep it from the entry b stored before.
-    const c = await dbs.create({ plugins: [cache()] }, 'l2gap');
+    const c = await dbs.create({ warn: quiet, plugins: [cache()] }, 'l2gap');
     expect((await c.get(ChatStreams, { filters: { stream_id: 'x1' }, single: true }))?.message_count).to.equal(5);
     expect(CachePlugin.getStats(c)!.hitsL2).to.equal(0);
     await gens.disconnect();
@@ -266,7 +268,7 @@ describe('CachePlugin while Redis is down', function () {
     const other = await PrivateRedis.start();
     try {
       channel = `botdb:outage:${randomBytes(4).toString('hex')}`;
-      const db = await dbs.create({ plugins: [cache({ l2: l2(other.url), l2TimeoutMs: 100 })] });
+      const db = await dbs.create({ warn: quiet, plugins: [cache({ l2: l2(other.url), l2TimeoutMs: 100 })] });
       await db.createMany(ChatStreams, [stream('t1'), stream('t2'), stream('t3')]);
       await other.stop();
       for (const id of ['t1', 't2', 't3']) {
