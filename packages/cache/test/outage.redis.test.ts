@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'mocha';
@@ -87,6 +87,52 @@ class PrivateRedis {
 
 // The outage warnings are expected here; one test counts them.
 const quiet = (): void => undefined;
+/** A TCP proxy to Redis whose connections the test cuts (and refuses) until it mends them. */
+class CuttableProxy {
+  private readonly sockets = new Set<Socket>();
+  private open = true;
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(target: number): Promise<CuttableProxy> {
+    const server = createServer();
+    const proxy = new CuttableProxy(server);
+    server.on('connection', (client) => {
+      if (!proxy.open) return void client.destroy();
+      const upstream = connect(target, '127.0.0.1');
+      for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+        proxy.sockets.add(from);
+        from.on('error', () => undefined);
+        from.on('close', () => {
+          proxy.sockets.delete(from);
+          to.destroy();
+        });
+        from.pipe(to);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+
+  cut(): void {
+    this.open = false;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  mend(): void {
+    this.open = true;
+  }
+
+  close(): void {
+    this.cut();
+    this.server.close();
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Resolves `p`, or rejects with `what` if it does not resolve within `ms`. */
@@ -216,6 +262,35 @@ describe('CachePlugin while Redis is down', function () {
     const before = CachePlugin.getStats(b)!.hitsL1;
     expect(staleIn(await readAll())).to.equal(0);
     expect(CachePlugin.getStats(b)!.hitsL1 - before, 'b caches again').to.equal(100);
+  });
+
+  it('a process cut off from Redis while the others go on: no stale read in 100 rows they wrote meanwhile, during the cut or after it', async function () {
+    channel = `botdb:outage:${randomBytes(4).toString('hex')}`;
+    const proxy = await CuttableProxy.start(redis.port);
+    try {
+      const a = await dbs.create({ warn: quiet, plugins: [cache()] }, 'cut');
+      const b = await dbs.create({ warn: quiet, plugins: [cache({ redisUrl: proxy.url, l2: l2(proxy.url) })] }, 'cut');
+      const ids = Array.from({ length: 100 }, (_, i) => `k${i}`);
+      await a.createMany(ChatStreams, ids.map((id) => stream(id)));
+      const readAll = () => Promise.all(ids.map((id) => b.get(ChatStreams, { filters: { stream_id: id }, single: true })));
+      const staleIn = (rows: Awaited<ReturnType<typeof readAll>>, value: number) => rows.filter((r) => r?.message_count !== value).length;
+      await readAll();
+      await reconnected(a, b);
+
+      const errors = CachePlugin.getStats(b)!.busErrors;
+      proxy.cut();
+      await until(10_000, () => CachePlugin.getStats(b)!.busErrors > errors, 'b notices the cut');
+      for (const id of ids) await a.update(ChatStreams, { stream_id: id }, { message_count: 1 });
+      expect(staleIn(await readAll(), 1), 'stale reads during the cut').to.equal(0);
+      // Published while b reconnects and re-subscribes: some of these reach no one either.
+      proxy.mend();
+      for (const id of ids) await a.update(ChatStreams, { stream_id: id }, { message_count: 2 });
+      await reconnected(a, b);
+      expect(staleIn(await readAll(), 2), 'stale reads after the cut').to.equal(0);
+      expect(CachePlugin.getStats(b)!.busGaps).to.equal(1);
+    } finally {
+      proxy.close();
+    }
   });
 
   it('a row another process inserted while Redis was down or re-subscribing is found after (the Bloom filters are rebuilt)', async function () {
