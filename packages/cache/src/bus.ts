@@ -105,7 +105,7 @@ export class InvalidationBus {
   async start(): Promise<boolean> {
     const { createClient } = await import('@redis/client');
     // No offline queue: a command sent while Redis is unreachable fails at once, instead of
-    // waiting in the client until Redis is back (it held writes for the whole outage).
+    // waiting in the client until Redis is back, which would hold every write that long.
     const pub = createClient({ url: this.url, disableOfflineQueue: true, socket: { reconnectStrategy: retryIn } }) as unknown as RedisClient;
     const sub = pub.duplicate();
     this.pub = pub;
@@ -162,12 +162,12 @@ export class InvalidationBus {
       await this.sub!.subscribe(this.ackChannel(this.origin), this.onAck);
       this.subscribed = true;
     } catch {
-      // The connection dropped before Redis confirmed; the next ready tries again.
+      // The connection dropped before Redis confirmed (or Redis refused): the next ready tries again.
       this.errors++;
     } finally {
       this.subscribing = false;
-      this.refresh();
     }
+    if (this.subscribed) this.refresh();
   }
 
   private readonly onMessage = (message: string): void => {
