@@ -198,7 +198,7 @@ export class CachePlugin implements BotDbPlugin {
     this.degraded = true;
     this.l2?.suspend();
     this.forget();
-    this.db!.config.warn(`CachePlugin: the invalidation bus (${this.options.channel}) lost Redis; caching is off until it reconnects`);
+    this.db!.config.warn(`CachePlugin: the invalidation bus (${this.options.channel}) cannot reach Redis; caching is off until it does`);
   }
 
   // Back after a gap: what others published in between was lost, so nothing cached before is
