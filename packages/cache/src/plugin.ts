@@ -18,13 +18,17 @@ import { BloomFilter } from './bloom.js';
 import { InvalidationBus, type WireChange } from './bus.js';
 import { ChangeLog } from './changelog.js';
 import { readKey, valueKey } from './keys.js';
-import { indexOf, L1Store, type Entry, type Phase } from './l1.js';
+import { indexOf, L1Store, type Entry, type Mode, type Phase } from './l1.js';
 import { L2Store } from './l2.js';
 import { resolveCacheOptions, type CachePluginOptions, type ResolvedCacheOptions } from './options.js';
 
 const PLUGIN_NAME = 'CachePlugin';
 const EMPTY: readonly Row[] = Object.freeze([]);
 const NOTHING = Promise.resolve(undefined);
+/** Longest read key cached (UTF-16 units); a read with a longer key (a huge `$in`) is never cached. */
+const MAX_KEY_LENGTH = 16_384;
+/** Most changes the fill-race log keeps per entity between its time-based prunes. */
+const LOG_MAX_PER_ENTITY = 10_000;
 
 /** Events the cache reports, for monitoring. */
 export type CacheHooks = {
@@ -71,6 +75,13 @@ function freezeValue(value: readonly Row[] | number): readonly Row[] | number {
   return Object.freeze(value);
 }
 
+/** How a read's cached answer follows committed changes (see `Mode`). */
+function modeOf(ctx: ReadContext): Mode {
+  if (ctx.kind === 'count') return 'count';
+  if (ctx.orderBy.length > 0) return 'list';
+  return ctx.single ? 'patch' : 'drop';
+}
+
 function isEmpty(value: readonly Row[] | number): boolean {
   return typeof value === 'number' ? value === 0 : value.length === 0;
 }
@@ -97,6 +108,7 @@ export class CachePlugin implements BotDbPlugin {
   private l2: L2Store | undefined;
   private bus: InvalidationBus | undefined;
   private log!: ChangeLog;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private readonly inflight = new Map<string, Flight>();
   private readonly blooms = new Map<string, Map<string, BloomFilter>>();
   private bloomReady = false;
@@ -127,7 +139,7 @@ export class CachePlugin implements BotDbPlugin {
     const db = pipeline.db;
     this.db = db;
     this.zone = db.config.timeZone;
-    this.log = new ChangeLog(this.options.changeLogMs, this.zone);
+    this.log = new ChangeLog({ keepMs: this.options.changeLogMs, maxPerEntity: LOG_MAX_PER_ENTITY, zone: this.zone });
     this.l1 = new L1Store({ maxEntries: this.options.maxEntries, maxBytes: this.options.maxBytes, zone: this.zone, onEvict: () => this.counts.evictions++ });
     if (this.options.l2) this.l2 = new L2Store(this.options.l2, (entity, negative) => this.ttlFor(entity, negative), this.options.l2TimeoutMs);
     HOOKS.set(db, this.hooks);
@@ -161,6 +173,16 @@ export class CachePlugin implements BotDbPlugin {
     };
   }
 
+  /**
+   * Drops every entry this process holds in L1 (all entities, or one), e.g. after the database
+   * was changed behind botdb's back. L2 and other processes are not touched.
+   */
+  clear(entity?: string): void {
+    if (entity === undefined) this.l1?.clear();
+    else this.l1?.dropAll(resolveEntity(entity).name);
+    this.inflight.clear();
+  }
+
   private isCached(entity: string): boolean {
     let ok = this.allowed.get(entity);
     if (ok === undefined) {
@@ -175,6 +197,9 @@ export class CachePlugin implements BotDbPlugin {
   }
 
   private async init(): Promise<void> {
+    // The log forgets by time on its own, also while nothing is written.
+    this.pruneTimer = setInterval(() => this.log.prune(), Math.max(250, Math.min(5_000, this.options.changeLogMs / 2)));
+    this.pruneTimer.unref();
     // The bus first: a Bloom filter built before it listens would miss the others' inserts.
     if (this.options.redisUrl) {
       this.bus = new InvalidationBus(this.options.redisUrl, this.options.channel, this.options.ackTimeoutMs, {
@@ -224,8 +249,7 @@ export class CachePlugin implements BotDbPlugin {
   private forget(): void {
     this.epoch++;
     this.bloomReady = false;
-    this.l1.clear();
-    this.inflight.clear();
+    this.clear();
     for (const entity of this.cachedEntities()) this.log.record(entity, null);
   }
 
@@ -305,6 +329,7 @@ export class CachePlugin implements BotDbPlugin {
     const entity = ctx.entity.name;
     if (ctx.options.cache === false || this.degraded || !this.isCached(entity)) return NOTHING;
     const key = readKey(ctx, this.zone);
+    if (key.length > MAX_KEY_LENGTH) return NOTHING;
     const hit = this.l1.get(key);
     if (hit !== undefined && hit.pending === 0) {
       this.counts.hitsL1++;
@@ -341,26 +366,47 @@ export class CachePlugin implements BotDbPlugin {
       if (found.value !== undefined) {
         const value = freezeValue(found.value);
         if (this.hooks.hit.taps.length > 0) this.hooks.hit.call({ entity, level: 'l2' });
-        this.fill(ctx, key, value, since);
+        this.fill(ctx, key, value, value, since);
         return { value, source: 'l2' };
       }
     }
-    const value = freezeValue(await ctx.load());
-    if (this.fill(ctx, key, value, since) && this.l2) await this.l2.store(entity, key, gen, value, isEmpty(value));
+    // A maintained window reads a few rows beyond its limit, so that deletes inside it do not
+    // force a refill.
+    const fetch = ctx.limit !== undefined && modeOf(ctx) === 'list' ? ctx.limit + this.options.listSlack : undefined;
+    const held = freezeValue(await ctx.load(fetch));
+    const value = typeof held !== 'number' && held.length > ctx.limit! ? Object.freeze(held.slice(0, ctx.limit)) : held;
+    if (this.fill(ctx, key, value, held, since, fetch) && this.l2) await this.l2.store(entity, key, gen, value, isEmpty(value));
     return { value, source: 'db' };
   }
 
-  /** Caches a value read since change `since`, unless a change since then could affect it. */
-  private fill(ctx: ReadContext, key: string, value: readonly Row[] | number, since: number): boolean {
+  /**
+   * Caches a value read since change `since`, unless a change since then (or one not yet
+   * committed) could affect it. `held` is what the database returned for `fetch` rows (a list
+   * read with slack), `value` what the read answers.
+   */
+  private fill(ctx: ReadContext, key: string, value: readonly Row[] | number, held: readonly Row[] | number, since: number, fetch?: number): boolean {
     if (this.log.changedSince(since, ctx.entity.name, ctx.filter)) return false;
     const negative = isEmpty(value);
     const { column, values } = indexOf(ctx.filter, this.zone);
+    const mode = modeOf(ctx);
+    const rows = held as readonly Row[];
     const entry: Entry = {
       key,
       entity: ctx.entity.name,
       filter: ctx.filter,
       value,
-      patchable: ctx.kind === 'get' && ctx.single && ctx.orderBy.length === 0,
+      mode,
+      list:
+        mode === 'list'
+          ? {
+              order: ctx.orderBy,
+              limit: ctx.limit,
+              maxRows: ctx.limit === undefined ? rows.length * 2 + 16 : Math.max(ctx.limit + this.options.listSlack, rows.length),
+              rows: [...rows],
+              // Fewer rows than asked for: these are all there are.
+              complete: fetch === undefined ? ctx.limit === undefined || rows.length < ctx.limit : rows.length < fetch,
+            }
+          : undefined,
       negative,
       indexColumn: column,
       indexValues: values,
@@ -372,11 +418,13 @@ export class CachePlugin implements BotDbPlugin {
 
   private applyChange(change: RowChange | WireChange, phase: Phase): void {
     const def = typeof change.entity === 'string' ? resolveEntity(change.entity) : change.entity;
-    const local: RowChange = { ...change, entity: def };
+    const local: RowChange = typeof change.entity === 'string' ? { ...change, entity: def } : (change as RowChange);
     const entity = def.name;
     if (local.kind === 'insert' || local.kind === 'update') this.learn(entity, local.after);
     const rows = local.kind === 'bulk' ? null : [local.before, local.after].filter((r): r is Row => r !== undefined);
     this.log.record(entity, rows);
+    if (phase === 'prepare') this.log.prepare(local, rows);
+    else if (phase === 'committed') this.log.settle(local);
     // Reads in flight that this change can affect are detached: readers arriving from now on
     // must not join a query that may have run before the change.
     for (const [key, flight] of this.inflight) {
@@ -411,7 +459,7 @@ export class CachePlugin implements BotDbPlugin {
   private remote(changes: readonly WireChange[]): void {
     for (const change of changes) {
       try {
-        this.applyChange(change, 'committed');
+        this.applyChange(change, 'remote');
       } catch {
         // An entity this version does not know: nothing of it is cached here.
       }
@@ -419,6 +467,7 @@ export class CachePlugin implements BotDbPlugin {
   }
 
   private async close(): Promise<void> {
+    clearInterval(this.pruneTimer);
     await this.bus?.stop();
     this.l1.clear();
     this.inflight.clear();

@@ -16,6 +16,7 @@ import { connect, sqlitePragmas } from './engine/connect.js';
 import { SqliteReader } from './engine/reader.js';
 import { PgReader } from './engine/pg-reader.js';
 import { PgTransaction, PgWriter } from './engine/pg-writer.js';
+import { isBusy } from './engine/busy.js';
 import { isTransient } from './engine/transient.js';
 import { Mutex, SqliteWriter } from './engine/writer.js';
 import { bindTracker, ChangeTracker, type Scope } from './engine/tracking.js';
@@ -93,7 +94,7 @@ class BotDatabase implements Database {
       }
       if (this.config.dialect === 'sqlite' && this.config.sqlite.driver === 'better-sqlite3') {
         this.reader = await SqliteReader.open(this.config.url, this.config.sqlite.busyTimeoutMs);
-        this.writer = await SqliteWriter.open(this.config.url, sqlitePragmas(this.config));
+        this.writer = await SqliteWriter.open(this.config.url, sqlitePragmas(this.config), this.config.sqlite.busyTimeoutMs);
       }
       if (this.config.dialect === 'postgresql') {
         // A few connections suffice: a read holds one for a fraction of a millisecond.
@@ -210,24 +211,41 @@ class BotDatabase implements Database {
     const hooks = this.pipeline.hooks;
     let result: ReadResult | undefined;
     if (hooks.read.taps.length > 0) result = await hooks.read.promise(ctx);
-    if (result === undefined) result = { value: this.reader ? this.readFast(this.reader, ctx) : await this.readFrom(this.knex, ctx), source: 'db' };
+    if (result === undefined) result = { value: this.reader ? await this.readFast(this.reader, ctx) : await this.readFrom(this.knex, ctx), source: 'db' };
     if (hooks.afterRead.taps.length > 0) hooks.afterRead.call(ctx, result);
     return result.value;
   }
 
-  private readFast(reader: SqliteReader, ctx: ReadContext): readonly Row[] | number {
+  /** A read on the SQLite reader: its value at once, or a promise when another process locks readers out. */
+  private readFast(reader: SqliteReader, ctx: ReadContext): readonly Row[] | number | Promise<readonly Row[] | number> {
     const st = ctx.kind === 'count' ? this.statements.count(ctx.entity, ctx.filter) : this.statements.select(ctx.entity, ctx.filter, ctx.orderBy, ctx.limit);
-    const observed = this.pipeline.hooks.query.taps.length > 0;
-    const start = observed ? performance.now() : 0;
+    const start = this.pipeline.hooks.query.taps.length > 0 ? performance.now() : undefined;
     let rows: Record<string, unknown>[];
     try {
       rows = reader.all(st.sql, st.params);
     } catch (e) {
-      if (observed) this.reportQuery(st.sql, start, ctx.entity, true);
-      throw BotDbError.fromDriver(st.sql, e);
+      // Wait for the lock on a timer, not inside the driver, which would stall the event loop.
+      if (isBusy(e)) {
+        return reader.allWhenFree(st.sql, st.params).then(
+          (r) => this.fastResult(ctx, st, start, r),
+          (f: unknown) => {
+            throw this.fastFailure(ctx, st, start, f);
+          },
+        );
+      }
+      throw this.fastFailure(ctx, st, start, e);
     }
-    if (observed) this.reportQuery(st.sql, start, ctx.entity, false);
+    return this.fastResult(ctx, st, start, rows);
+  }
+
+  private fastResult(ctx: ReadContext, st: Statement, start: number | undefined, rows: Record<string, unknown>[]): readonly Row[] | number {
+    if (start !== undefined) this.reportQuery(st.sql, start, ctx.entity, false);
     return ctx.kind === 'count' ? Number(rows[0]?.n ?? 0) : this.decode(ctx.entity, rows);
+  }
+
+  private fastFailure(ctx: ReadContext, st: Statement, start: number | undefined, error: unknown): BotDbError {
+    if (start !== undefined) this.reportQuery(st.sql, start, ctx.entity, true);
+    return BotDbError.fromDriver(st.sql, error);
   }
 
   private async readPg(reader: PgReader, ctx: ReadContext): Promise<readonly Row[] | number> {
@@ -478,12 +496,16 @@ class BotDatabase implements Database {
     const release = this.writer ? await this.writeLock.acquire() : undefined;
     let result: T;
     try {
-      if (this.writer && this.writer.begin()) {
+      if (this.writer) {
+        // Another process holding the lock: begin/commit wait for it on a timer (a promise).
+        const beginning = this.writer.begin();
+        if (beginning) await beginning;
         scope.writer = this.writer;
         try {
           result = await body();
           this.prepareCommit(scope.changes);
-          this.writer.commit();
+          const committing = this.writer.commit();
+          if (committing) await committing;
         } catch (e) {
           this.writer.rollback();
           throw e;
@@ -500,7 +522,7 @@ class BotDatabase implements Database {
         }
         await tx.commit();
       } else {
-        // Another process holds the lock (or there is no fast writer): knex waits for it.
+        // No fast writer (in-memory database, or the sqlite3 driver, which waits off the event loop).
         result = await this.knex.transaction(async (trx) => {
           scope.trx = trx;
           const r = await body();
@@ -592,6 +614,10 @@ class BotDatabase implements Database {
     if (!parent && this.writer) {
       const release = await this.writeLock.acquire();
       try {
+        // MikroORM's connection waits for another process's lock inside the driver; wait for
+        // it on a timer first, so that it is (almost always) free when the session needs it.
+        const free = this.writer.whenFree();
+        if (free) await free;
         return await this.openSession(undefined, fn);
       } finally {
         release();
@@ -716,8 +742,9 @@ class DbReadContext implements ReadContext {
     readonly options: CallOptions,
   ) {}
 
-  load(): Promise<readonly Row[] | number> {
-    return this.db.loadFromDb(this);
+  load(limit?: number): Promise<readonly Row[] | number> {
+    if (limit === undefined || limit === this.limit || this.kind === 'count') return this.db.loadFromDb(this);
+    return this.db.loadFromDb(new DbReadContext(this.db, this.entity, this.kind, this.filter, this.orderBy, prepareLimit(limit), this.single, this.options));
   }
 }
 

@@ -10,6 +10,7 @@ export {
   filterToSql,
   matchesFilter,
   compareValues,
+  compareRows,
   compareCodePoints,
   orderByToSql,
 } from './filters/filters.js';

@@ -165,7 +165,7 @@ describe('the SQLite fast writer when another process holds the lock', function 
   const dir = tempDir();
   after(() => dir.remove());
 
-  it('falls back to the ordinary path, which waits for the lock, and the write lands', async function () {
+  it('waits for the lock and the write lands', async function () {
     const file = dir.file('busy.db');
     const db = await createDatabase({ url: `sqlite:${file}` });
     const holder = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/lock-holder.ts', import.meta.url)), file, '500'], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,40 +1,72 @@
 /**
  * The fast write path on SQLite with better-sqlite3: a dedicated connection with cached
- * prepared statements, used for data API transactions. It never waits for a lock
- * (busy_timeout 0): `begin()` reports a busy database and the caller takes the ordinary path,
- * so a synchronous wait can never stall the event loop that the lock holder needs.
+ * prepared statements, used for data API transactions. It never waits for a lock inside the
+ * driver (busy_timeout 0): when another process holds the lock, `begin()` and `commit()` retry
+ * on a timer (see busy.ts), so the wait never stalls the event loop.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { BotDbError } from '../errors.js';
+import { isBusy, retryWhileBusy } from './busy.js';
 import { StatementCache } from './statement-cache.js';
 
 export class SqliteWriter {
   private readonly statements = new StatementCache<BetterSqlite3.Statement>();
 
-  private constructor(private readonly conn: BetterSqlite3.Database) {}
+  private constructor(
+    private readonly conn: BetterSqlite3.Database,
+    private readonly busyTimeoutMs: number,
+  ) {}
 
-  /** Opens a writer on `file`, or returns undefined where no second connection can share it. */
-  static async open(file: string, pragmas: readonly string[]): Promise<SqliteWriter | undefined> {
+  /**
+   * Opens a writer on `file`, or returns undefined where no second connection can share it.
+   * `busyTimeoutMs` is how long `begin()` and `commit()` wait for another process's lock.
+   */
+  static async open(file: string, pragmas: readonly string[], busyTimeoutMs: number): Promise<SqliteWriter | undefined> {
     if (file === ':memory:' || file === '') return undefined;
     const { default: Database } = await import('better-sqlite3');
     const conn = new Database(file, { fileMustExist: true, timeout: 0 });
     for (const p of pragmas) conn.exec(p);
     conn.exec('PRAGMA busy_timeout = 0');
-    return new SqliteWriter(conn);
+    return new SqliteWriter(conn, busyTimeoutMs);
   }
 
-  /** Starts a write transaction; false (and no transaction) if another connection holds the lock. */
-  begin(): boolean {
+  /**
+   * Starts a write transaction. Returns nothing when it began at once (the common case costs no
+   * promise), else a promise that settles once it began, or rejects after the busy timeout.
+   */
+  begin(): void | Promise<void> {
+    return this.exec('BEGIN IMMEDIATE');
+  }
+
+  /**
+   * Commits; like `begin()`, a promise only when it has to wait. In rollback-journal mode COMMIT
+   * needs every other process's readers gone; a busy COMMIT leaves the transaction open, so it
+   * can be tried again.
+   */
+  commit(): void | Promise<void> {
+    return this.exec('COMMIT');
+  }
+
+  /** Waits until another process's lock is released (begins and rolls back); a promise only when it has to wait. */
+  whenFree(): void | Promise<void> {
+    const beginning = this.begin();
+    if (!beginning) return this.rollback();
+    return beginning.then(() => this.rollback());
+  }
+
+  private exec(sql: string): void | Promise<void> {
     try {
-      this.conn.exec('BEGIN IMMEDIATE');
-      return true;
+      this.conn.exec(sql);
+      return;
     } catch (e) {
-      if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) return false;
-      throw e;
+      if (!isBusy(e)) throw e;
     }
-  }
-
-  commit(): void {
-    this.conn.exec('COMMIT');
+    return retryWhileBusy(() => this.conn.exec(sql), this.busyTimeoutMs).then(
+      () => undefined,
+      (e: unknown) => {
+        throw BotDbError.fromDriver(sql, e);
+      },
+    );
   }
 
   rollback(): void {

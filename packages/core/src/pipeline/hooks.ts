@@ -17,9 +17,10 @@ import type { Row } from '../schema/codec.js';
 export interface ReadContext {
   /**
    * Runs this read against the database (after the barrier stages), for a plugin that answers
-   * the read itself, e.g. a cache running one query for many concurrent misses.
+   * the read itself, e.g. a cache running one query for many concurrent misses. `limit` reads
+   * that many rows instead of the read's own limit (a cache keeping a few rows beyond a window).
    */
-  load(): Promise<readonly Row[] | number>;
+  load(limit?: number): Promise<readonly Row[] | number>;
   readonly db: Database;
   readonly entity: EntityDef;
   readonly kind: 'get' | 'count';
