@@ -54,6 +54,10 @@ export interface CacheStats {
   bytesL1: number;
   l2Errors: number;
   busErrors: number;
+  /** True while the invalidation bus is down: every read goes to the database, nothing is cached. */
+  degraded: boolean;
+  /** Times the bus came back after being down; each time the cache dropped what it held. */
+  busGaps: number;
 }
 
 interface Flight {
@@ -110,6 +114,10 @@ export class CachePlugin implements BotDbPlugin {
   private bloomReady = false;
   private readonly allowed = new Map<string, boolean>();
   private pendingBump: Promise<void> | undefined;
+  // The bus is down: the other processes' writes are not heard, so nothing is cached.
+  private degraded = false;
+  // Bumped by every gap and every Bloom rebuild: work begun before one does not finish after it.
+  private epoch = 0;
   private readonly counts = { hitsL1: 0, misses: 0, negativeHits: 0, bloomRejections: 0, singleFlightJoins: 0, evictions: 0, invalidations: 0, patches: 0 };
 
   constructor(options?: CachePluginOptions) {
@@ -160,6 +168,8 @@ export class CachePlugin implements BotDbPlugin {
       bytesL1: this.l1?.calculatedSize ?? 0,
       l2Errors: this.l2?.errors ?? 0,
       busErrors: this.bus?.errors ?? 0,
+      degraded: this.degraded,
+      busGaps: this.bus?.gaps ?? 0,
     };
   }
 
@@ -190,12 +200,57 @@ export class CachePlugin implements BotDbPlugin {
     // The log forgets by time on its own, also while nothing is written.
     this.pruneTimer = setInterval(() => this.log.prune(), Math.max(250, Math.min(5_000, this.options.changeLogMs / 2)));
     this.pruneTimer.unref();
+    // The bus first: a Bloom filter built before it listens would miss the others' inserts.
+    if (this.options.redisUrl) {
+      this.bus = new InvalidationBus(this.options.redisUrl, this.options.channel, this.options.ackTimeoutMs, {
+        remote: (changes) => this.remote(changes),
+        down: () => this.busDown(),
+        up: () => this.busUp(),
+      });
+      if (!(await this.bus.start())) {
+        this.busDown();
+        // Everything is rebuilt when the bus connects.
+        return;
+      }
+    }
     await this.rebuildBlooms();
     if (this.l2) await this.l2.ensure(this.cachedEntities());
-    if (this.options.redisUrl) {
-      this.bus = new InvalidationBus(this.options.redisUrl, this.options.channel, this.options.ackTimeoutMs, (changes) => this.remote(changes));
-      await this.bus.start();
+  }
+
+  // What other processes commit is no longer heard: forget everything and cache nothing (reads go
+  // to the database) until the bus is back; it reconnects by itself.
+  private busDown(): void {
+    this.degraded = true;
+    this.l2?.suspend();
+    this.forget();
+    this.db!.config.warn(`CachePlugin: the invalidation bus (${this.options.channel}) cannot reach Redis; caching is off until it does`);
+  }
+
+  // Back after a gap: what others published in between was lost, so nothing cached before is
+  // trusted. L1 starts empty; the Bloom filters, which may have missed others' inserts, are
+  // rebuilt; L2 is used again once every entity has a new generation.
+  private busUp(): void {
+    this.forget();
+    this.degraded = false;
+    this.rebuildBlooms().catch(() => undefined);
+    if (this.l2) void this.resumeL2(this.epoch);
+  }
+
+  private async resumeL2(epoch: number): Promise<void> {
+    // A new gap (epoch) or close ends the attempts; the next reconnect starts new ones.
+    while (epoch === this.epoch && this.bus?.isConnected) {
+      if (await this.l2!.resume(this.cachedEntities())) return;
+      await new Promise((resolve) => setTimeout(resolve, this.options.ackTimeoutMs).unref());
     }
+  }
+
+  // Drops every cached read and every read in flight, and logs every entity as changed, so that
+  // reads running now do not fill; the Bloom filters are off until rebuilt.
+  private forget(): void {
+    this.epoch++;
+    this.bloomReady = false;
+    this.clear();
+    for (const entity of this.cachedEntities()) this.log.record(entity, null);
   }
 
   private cachedEntities(): string[] {
@@ -213,6 +268,8 @@ export class CachePlugin implements BotDbPlugin {
   // Rebuilt from the data at every start: a Bloom filter cannot forget, and other programs may
   // have written while this one was down.
   private async rebuildBlooms(): Promise<void> {
+    const epoch = ++this.epoch;
+    this.bloomReady = false;
     const db = this.db!;
     const knex = (db.orm.em as SqlEntityManager).getKnex();
     const schema = db.config.dialect === 'postgresql' ? db.config.postgresql.schema : undefined;
@@ -220,18 +277,21 @@ export class CachePlugin implements BotDbPlugin {
       if (!this.isCached(entity)) continue;
       const def = resolveEntity(entity);
       const perColumn = new Map<string, BloomFilter>();
+      // In place before the scan, so that it learns the inserts that commit during the scan.
+      if (epoch !== this.epoch) return;
+      this.blooms.set(entity, perColumn);
       for (const column of columns) {
         const col = def.columns.get(column);
         if (!col) continue;
         const bloom = new BloomFilter(this.options.bloomExpectedItems);
+        perColumn.set(column, bloom);
         const q = knex(def.table.table).distinct(column);
         const rows = (await (schema ? q.withSchema(schema) : q)) as Record<string, unknown>[];
         for (const r of rows) bloom.add(valueKey(col.kind, r[column], this.zone));
-        perColumn.set(column, bloom);
       }
-      this.blooms.set(entity, perColumn);
     }
-    this.bloomReady = true;
+    // A gap since the rebuild began (the bus lost messages) makes it incomplete.
+    if (epoch === this.epoch && !this.degraded) this.bloomReady = true;
   }
 
   private learn(entity: string, row: Row | undefined): void {
@@ -267,7 +327,7 @@ export class CachePlugin implements BotDbPlugin {
 
   private read(ctx: ReadContext): Promise<ReadResult | undefined> {
     const entity = ctx.entity.name;
-    if (ctx.options.cache === false || !this.isCached(entity)) return NOTHING;
+    if (ctx.options.cache === false || this.degraded || !this.isCached(entity)) return NOTHING;
     const key = readKey(ctx, this.zone);
     if (key.length > MAX_KEY_LENGTH) return NOTHING;
     const hit = this.l1.get(key);
