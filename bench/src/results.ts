@@ -118,12 +118,28 @@ export function evaluateGoals(cases: readonly CaseWithRatios[], dialects: readon
     const vsPerRow = batched?.ratios['mikro-orm'] ?? null;
     out.push({ id: 'batch-vs-mikro', dialect: d, text: 'concurrent db.create through batch vs MikroORM persist + flush per row (rows/s)', measured: vsPerRow, target: '≥ 12×', met: vsPerRow === null ? null : vsPerRow >= 12 });
 
+    // The maintained cache's goals: a miss costs little more than no cache at all.
+    const perS = (c: CaseWithRatios | undefined) => (c?.status === 'ok' && c.summary ? c.summary.perS : null);
+    const over = (a: number | null, b: number | null) => (a === null || b === null ? null : a / b);
+    const missCost = over(perS(botdb), perS(find(cases, d, 'point-read', 'botdb-cache-miss')));
+    out.push({ id: 'miss-point', dialect: d, text: 'cache miss (query and fill) vs db.get with no plugins, point read: time per read', measured: missCost, target: '≤ 1.1×', met: missCost === null ? null : missCost <= 1.1 });
+    const missRecent = over(perS(find(cases, d, 'recent', 'botdb@20')), perS(find(cases, d, 'recent', 'botdb-cache-miss@20')));
+    out.push({ id: 'miss-recent', dialect: d, text: 'cache miss (query and fill) vs db.get with no plugins, last 20 messages: time per read', measured: missRecent, target: '≤ 1.1×', met: missRecent === null ? null : missRecent <= 1.1 });
+
     const all = find(cases, d, 'turn', 'botdb-all');
     const allNa = all?.status !== 'ok' ? `botdb-all is n/a: ${all?.reason ?? 'not run'}` : undefined;
+    const none = perS(find(cases, d, 'turn', 'botdb'));
+    const withCache = over(perS(find(cases, d, 'turn', 'botdb-cache')), none);
+    out.push({ id: 'turn-cache', dialect: d, text: 'chat turn, cache vs no plugins (turns/s)', measured: withCache, target: '≥ 1.5×', met: withCache === null ? null : withCache >= 1.5 });
+    const withCacheBatch = over(perS(find(cases, d, 'turn', 'botdb-cache-batch')), none);
+    out.push({ id: 'turn-cache-batch', dialect: d, text: 'chat turn, cache + batch vs no plugins (turns/s)', measured: withCacheBatch, target: '≥ 2×', met: withCacheBatch === null ? null : withCacheBatch >= 2 });
     const turnRatio = all?.ratios['mikro-orm'] ?? null;
-    out.push({ id: 'turn-throughput', dialect: d, text: 'chat turn, all plugins, turns/s vs the hand-written MikroORM turn', measured: turnRatio, target: '≥ 5×', met: turnRatio === null ? null : turnRatio >= 5, note: allNa });
+    const turnTarget = d === 'sqlite' ? 8 : 5;
+    out.push({ id: 'turn-throughput', dialect: d, text: 'chat turn, all plugins, turns/s vs the hand-written MikroORM turn', measured: turnRatio, target: `≥ ${turnTarget}×`, met: turnRatio === null ? null : turnRatio >= turnTarget, note: allNa });
     const p95Ratio = all?.p95Ratios['mikro-orm'] ?? null;
-    out.push({ id: 'turn-p95', dialect: d, text: 'chat turn, all plugins, p95 vs the hand-written MikroORM turn', measured: p95Ratio, target: '≤ 1/3 (0.33×)', met: p95Ratio === null ? null : p95Ratio <= 1 / 3, note: allNa });
+    out.push({ id: 'turn-p95', dialect: d, text: 'chat turn, all plugins, p95 vs the hand-written MikroORM turn', measured: p95Ratio, target: '≤ 1/4 (0.25×)', met: p95Ratio === null ? null : p95Ratio <= 1 / 4, note: allNa });
+    const turnHit = all?.status === 'ok' && typeof all.extra?.hitRate === 'number' ? all.extra.hitRate : null;
+    out.push({ id: 'turn-hit-rate', dialect: d, text: 'chat turn, all plugins: reads answered from memory, over all reads of the measured turns', measured: turnHit, target: '≥ 95 %', met: turnHit === null ? null : turnHit >= 0.95, note: allNa });
 
     // The seed plan's acceptance targets, for reference, on the all-plugins turn.
     const e = (all?.status === 'ok' ? all.extra : undefined) ?? {};

@@ -2,7 +2,7 @@
  * Point read by unique key: one chat_streams row by `stream_id` (unique index), keys drawn
  * uniformly from the fixture's streams. Every implementation returns the full row.
  */
-import { ChatStreams, createDatabase, type ChatStreamsRow, type Database } from '@botdb/core';
+import { ChatStreams, Messages, createDatabase, type ChatStreamsRow, type Database } from '@botdb/core';
 import { Random } from '@botdb/example-chat-sim';
 import { openMikroOrm, type PlainOrm } from '../baselines/mikro-orm.js';
 import { openRaw, type RawDriver } from '../baselines/raw.js';
@@ -50,6 +50,13 @@ export async function pointRead(ctx: BenchContext, target: Target): Promise<Case
       for (const id of ids) await get(cached, id);
       const seen = answeredBy(cached);
       specs.push({ id: 'botdb-cache', label, rep: (ms) => serial((i) => get(cached, key(i)), ms), extra: () => ({ answeredBy: seen }) });
+      // A miss: the cache emptied (untimed) before each read, so each timed read queries and fills.
+      const missDb = await createDatabase({ ...f.config, plugins: await pluginsFor(ctx, ['cache']) });
+      dbs.push(missDb);
+      const cache = missDb.config.plugins.find((p) => p.name === 'CachePlugin') as unknown as { clear(entity?: string): void };
+      // lru-cache resets its whole store (O(its capacity)) when its last entry goes: keep another.
+      await missDb.count(Messages, {});
+      specs.push({ id: 'botdb-cache-miss', label: 'botdb db.get + cache (miss: query and fill)', rep: (ms) => serial((i) => get(missDb, key(i)), ms, { untimed: () => cache.clear('ChatStreams') }) });
       // Timed as Map.get is, for the comparison with it (per-call timers would add to botdb only).
       specs.push({ id: 'botdb-cache-batched', label: `${label}, timed in batches of 1000`, rep: (ms) => serial((i) => get(cached, key(i)), ms, { batch: 1000 }) });
     }

@@ -74,12 +74,21 @@ function botdbImpl(ctx: BenchContext, id: string, label: string, plugins: readon
       return {
         turn: (ev, rec, w) => chatTurn(db, ev, rec, w, { recentLimit, floors }),
         statements: () => statements.total,
-        facts: () => ({
-          answeredBy: { ...answered },
-          hitRate: cacheHitRate(db) ?? null,
+        // Since the previous call: runImpl calls it after the warm-up and after each measured rep.
+        facts: () => {
+          const since = { ...answered };
+          for (const k of Object.keys(answered)) answered[k] = 0;
+          const reads = Object.values(since).reduce((a, b) => a + b, 0);
+          return {
+            answeredBy: since,
+            // Reads answered without the database, over every read of the turn (stream, person,
+            // recent messages, emoji), counted by who answered each one.
+            hitRate: plugins.includes('cache') && reads > 0 ? (reads - (since.db ?? 0)) / reads : null,
+            cacheHitRate: cacheHitRate(db) ?? null,
           batchingRate: batchingRate(db) ?? null,
-          pluginStats: Object.fromEntries(plugins.map((p) => [p, pluginStats(db, p) ?? null])),
-        }),
+            pluginStats: Object.fromEntries(plugins.map((p) => [p, pluginStats(db, p) ?? null])),
+          };
+        },
         close: () => closeTurnDatabase(db),
       };
     },
@@ -132,6 +141,7 @@ async function runImpl(ctx: BenchContext, f: Fixture, impl: TurnImpl, count: num
   const out: RepFacts[] = [];
   try {
     if (ctx.turn.warmupMs > 0) await trafficRep(ctx, f.world, open.turn, ctx.turn.warmupMs);
+    open.facts(); // counts start after the warm-up
     for (let i = 0; i < count; i++) {
       const before = open.statements();
       const t = await trafficRep(ctx, f.world, open.turn, ctx.turn.measureMs);

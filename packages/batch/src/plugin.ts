@@ -1,11 +1,13 @@
 import { SyncHook } from 'tapable';
-import { isTransient, matchesFilter, normalizeFilter, Stage, type BotDbPlugin, type Database, type Pipeline, type ReadContext, type Row, type WriteContext, type WriteResult } from '@botdb/core';
+import { ErrorCode, isTransient, matchesFilter, normalizeFilter, Stage, type BotDbPlugin, type Database, type Pipeline, type ReadContext, type Row, type WriteContext, type WriteResult } from '@botdb/core';
 import { filterToInput, groupWrites, type Group, type Pending } from './groups.js';
 import { resolveBatchOptions, type BatchKind, type BatchPluginOptions, type ResolvedBatchOptions } from './options.js';
 import { createAffects, deleteAffects, saveAffects, updateAffects } from './overlap.js';
 
 const PLUGIN_NAME = 'BatchPlugin';
 const NOTHING: Promise<undefined> = Promise.resolve(undefined);
+/** The options of a flush's own transaction: `beforeTransaction` knows it by this object. */
+const FLUSH_TRANSACTION = Object.freeze({ ambient: false });
 const WINDOW = 1024;
 
 /** Events of the batch plugin, for monitoring. */
@@ -116,6 +118,11 @@ export class BatchPlugin implements BotDbPlugin {
     // A pending write the read could see sends it down the full path, where the barrier waits.
     pipeline.hooks.lookup.tap({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => this.lookup(ctx));
     pipeline.hooks.read.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (ctx) => this.barrier(ctx));
+    // Writes issued before a session or transaction begins commit before it (issue order); a
+    // flush's own transaction must not wait for itself.
+    pipeline.hooks.beforeTransaction.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, (e) =>
+      e.options === FLUSH_TRANSACTION || this.count === 0 ? NOTHING : this.flush(),
+    );
     pipeline.hooks.close.tapPromise({ name: PLUGIN_NAME, stage: Stage.BATCH_BARRIER }, () => this.drain());
   }
 
@@ -156,12 +163,25 @@ export class BatchPlugin implements BotDbPlugin {
   }
 
   private write(ctx: WriteContext): Promise<WriteResult | undefined> {
-    if (!this.takes(ctx)) return NOTHING;
+    if (!this.takes(ctx)) return this.goingDirect(ctx);
     if (Date.now() < this.degradedUntil) {
       this.c.directWrites++;
-      return NOTHING;
+      return this.goingDirect(ctx);
     }
     return this.enqueue(ctx);
+  }
+
+  /**
+   * A write the plugin does not take waits for the pending writes of its entity (flushing them
+   * now): issued earlier, they apply first. All of them, not only those that touch its rows
+   * now: an insert can make a row that an earlier update's filter would then match.
+   */
+  private goingDirect(ctx: WriteContext): Promise<undefined> {
+    const set = this.pendingByEntity.get(ctx.entity.name);
+    if (!set || set.size === 0) return NOTHING;
+    const earlier = [...set].map((p) => p.settled);
+    this.schedule(true);
+    return Promise.all(earlier).then(() => undefined);
   }
 
   private async enqueue(ctx: WriteContext & { kind: BatchKind }): Promise<WriteResult> {
@@ -310,7 +330,9 @@ export class BatchPlugin implements BotDbPlugin {
   /**
    * Commits `items` in one transaction and settles each. Transient errors retry with backoff
    * until `retryForMs`; any other failure splits the batch and retries the halves, so one bad
-   * row fails alone and its neighbours commit.
+   * row fails alone and its neighbours commit. A commit whose outcome is unknown is neither:
+   * running any of it again could apply it twice, so every write in it rejects with that error.
+   * (A lost COMMIT that core could decide arrives here as a success or as a transient error.)
    */
   private async execute(source: Pending[] | (() => Pending[]), top: boolean): Promise<void> {
     const deadline = Date.now() + this.options.retryForMs;
@@ -323,6 +345,10 @@ export class BatchPlugin implements BotDbPlugin {
         // Taken now if the transaction failed to begin: from here on, these are the items.
         const items = typeof source === 'function' ? source() : source;
         source = items;
+        if ((e as { code?: unknown }).code === ErrorCode.COMMIT_UNKNOWN) {
+          for (const item of items) item.reject(e);
+          return;
+        }
         if (isTransient(e) && Date.now() < deadline) {
           this.c.retries++;
           if (this.hooks.retry.taps.length > 0) this.hooks.retry.call({ entity: items[0]!.entity.name });
@@ -360,7 +386,7 @@ export class BatchPlugin implements BotDbPlugin {
         const items = typeof source === 'function' ? source() : source;
         for (const g of groupWrites(items, this.db.config.timeZone)) await this.runGroup(tx, g, results);
       },
-      { ambient: false },
+      FLUSH_TRANSACTION,
     );
     return results;
   }

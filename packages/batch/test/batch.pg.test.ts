@@ -5,6 +5,7 @@ import { localPgCluster, runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin } from '@botdb/cache';
 import { BatchPlugin } from '@botdb/batch';
 import { Databases, message, PG_URL, skipUnless, recordStatements, stream } from './support.js';
+import { writeOrderTests } from './order.js';
 
 describe('BatchPlugin on PostgreSQL', function () {
   this.timeout(120_000);
@@ -19,12 +20,36 @@ describe('BatchPlugin on PostgreSQL', function () {
     runConformanceSuite('conformance with batch + cache (PostgreSQL)', () => dbs.create({ plugins: [new BatchPlugin(), new CachePlugin()] }));
   }
 
+  describe('write order across sessions and transactions', function () {
+    writeOrderTests(() => dbs.create({ plugins: [new BatchPlugin()] }));
+  });
+
   it('100 concurrent inserts are 1 INSERT statement in one flush', async function () {
     const db = await dbs.create({ plugins: [new BatchPlugin()] });
     const sql = recordStatements(db);
     const rows = await Promise.all(Array.from({ length: 100 }, (_, i) => db.create(Messages, message('pg', i))));
     expect(sql.list.filter((s) => s.startsWith('INSERT')).length).to.equal(1);
     expect(rows.map((r) => r.message_id)).to.deep.equal(Array.from({ length: 100 }, (_, i) => `m-pg-${i}`));
+  });
+
+  it('a database error at COMMIT keeps its code (as for a direct write), not BOTDB_ERR_PLUGIN; neighbours commit', async function () {
+    const name = 'commit_error';
+    const db = await dbs.create({ plugins: [new BatchPlugin()] }, name);
+    // A deferred constraint trigger fails at COMMIT, not at the INSERT, for messages of one chat.
+    const schema = `"botdb_t_${name}"`;
+    const conn = db.orm.em.getConnection();
+    await conn.execute(
+      `CREATE FUNCTION ${schema}.fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
+        `IF NEW.chat_id = 'deferred' THEN RAISE EXCEPTION 'row violates a deferred check' USING ERRCODE = 'check_violation'; END IF; RETURN NULL; END $$`,
+    );
+    await conn.execute(`CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON ${schema}.messages DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${schema}.fail_at_commit()`);
+    const codes = (r: PromiseSettledResult<unknown>[]) => r.map((x) => (x.status === 'rejected' ? (x.reason as { code?: string }).code : 'ok'));
+    const direct = await dbs.create({}, name);
+    const alone = codes(await Promise.allSettled([direct.create(Messages, message('deferred', 1))]));
+    expect(alone).to.deep.equal(['BOTDB_ERR_CONSTRAINT']);
+    const batched = codes(await Promise.allSettled([db.create(Messages, message('deferred', 2)), db.create(Messages, message('fine', 1))]));
+    expect(batched).to.deep.equal(['BOTDB_ERR_CONSTRAINT', 'ok']);
+    expect(await db.count(Messages, { chat_id: { $in: ['deferred', 'fine'] } })).to.equal(1);
   });
 
   it('read-your-writes and merged increments', async function () {

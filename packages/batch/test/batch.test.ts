@@ -3,9 +3,10 @@ import { expect } from 'chai';
 import { ActionRecords, ChatStreams, LLMUsage, Messages, type Database } from '@botdb/core';
 import { runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin } from '@botdb/cache';
-import { isTransient } from '@botdb/core';
+import { BotDbError, isTransient } from '@botdb/core';
 import { BatchPlugin, DEFAULTS, resolveBatchOptions } from '@botdb/batch';
 import { action, Databases, message, prng, recordStatements, stream } from './support.js';
+import { writeOrderTests } from './order.js';
 
 describe('BatchPlugin on SQLite', function () {
   const dbs = new Databases('sqlite');
@@ -117,6 +118,28 @@ describe('BatchPlugin on SQLite', function () {
       expect(await b.count(ChatStreams, {})).to.equal(100);
       expect(BatchPlugin.getStats(b)!.isolatedFailures).to.equal(1);
     });
+
+    it('a database error at COMMIT keeps its code (BOTDB_ERR_CONSTRAINT, as for a direct write), not BOTDB_ERR_PLUGIN', async function () {
+      const name = 'commit-error';
+      const b = await dbs.create({ plugins: [new BatchPlugin()] }, name);
+      // A deferred foreign key fails at COMMIT, not at the INSERT: every new message points at a
+      // stream that does not exist. (Such a column can only be added with foreign keys off.)
+      const conn = b.orm.em.getConnection();
+      await conn.execute('PRAGMA foreign_keys = OFF');
+      await conn.execute(`ALTER TABLE messages ADD COLUMN test_stream TEXT DEFAULT 'none' REFERENCES chat_streams(stream_id) DEFERRABLE INITIALLY DEFERRED`);
+      await conn.execute('PRAGMA foreign_keys = ON');
+      const batched = await Promise.allSettled([b.create(Messages, message('fk', 1)), b.create(Messages, message('fk', 2))]);
+      const direct = await dbs.create({}, name);
+      const alone = await Promise.allSettled([direct.create(Messages, message('fk', 3))]);
+      const codes = (r: PromiseSettledResult<unknown>[]) => r.map((x) => (x.status === 'rejected' ? (x.reason as { code?: string }).code : 'ok'));
+      expect(codes(alone)).to.deep.equal(['BOTDB_ERR_CONSTRAINT']);
+      expect(codes(batched)).to.deep.equal(['BOTDB_ERR_CONSTRAINT', 'BOTDB_ERR_CONSTRAINT']);
+      expect(await direct.count(Messages, { chat_id: 'fk' })).to.equal(0);
+    });
+  });
+
+  describe('write order across sessions and transactions', function () {
+    writeOrderTests(() => dbs.create({ plugins: [new BatchPlugin()] }));
   });
 
   describe('read-your-writes', function () {
@@ -260,6 +283,13 @@ describe('BatchPlugin on SQLite', function () {
       expect(isTransient(new Error('Connection terminated unexpectedly'))).to.equal(true);
       expect(isTransient(new Error('x', { cause: new Error('connect ECONNREFUSED 127.0.0.1:5432') }))).to.equal(true);
       expect(isTransient(new Error('UNIQUE constraint failed: chat_streams.stream_id'))).to.equal(false);
+    });
+
+    it('a commit whose outcome is unknown is never transient, whatever lost connection caused it', function () {
+      const unknown = BotDbError.commitUnknown(new Error('Connection terminated unexpectedly'));
+      expect(unknown.code).to.equal('BOTDB_ERR_COMMIT_UNKNOWN');
+      expect(isTransient(unknown)).to.equal(false);
+      expect(isTransient(new Error('wrapped', { cause: unknown }))).to.equal(false);
     });
   });
 });

@@ -4,8 +4,18 @@
  */
 import { LRUCache } from 'lru-cache';
 import { matchesFilter, type Filter, type ReadContext, type Row, type RowChange, type TimeZoneMode } from '@botdb/core';
+import { countDelta, maintainList, served, type ListState } from './maintain.js';
 import { valueKey } from './keys.js';
 import { PathIndex } from './paths.js';
+
+/**
+ * How an entry follows committed changes:
+ * - `patch`: a single-row read without ORDER BY; an update of its own row is patched in.
+ * - `list`: an ordered read; changes are placed into it (maintain.ts).
+ * - `count`: a count; changes move it by one.
+ * - `drop`: anything else; a change that can affect it drops it.
+ */
+export type Mode = 'patch' | 'list' | 'count' | 'drop';
 
 /** One cached read. `value` is frozen: rows are shared by every caller that hits. */
 export interface Entry {
@@ -13,13 +23,14 @@ export interface Entry {
   readonly entity: string;
   readonly filter: Filter;
   value: readonly Row[] | number;
-  /** A single-row read without ORDER BY: an update of its row can be patched in. */
-  readonly patchable: boolean;
+  readonly mode: Mode;
+  /** Set for `list` entries. */
+  readonly list?: ListState;
   readonly negative: boolean;
   /** The column this entry is indexed under, and its value keys; undefined = scanned. */
   readonly indexColumn: string | undefined;
   readonly indexValues: readonly string[];
-  /** Uncommitted changes to its row: while > 0 a hit is served as a miss. */
+  /** Uncommitted changes that affect it: while > 0 a hit is served as a miss. */
   pending: number;
   /** Where the path index holds it, if its read has a path. */
   path?: readonly unknown[];
@@ -32,7 +43,7 @@ export interface Entry {
 const GET_OPTIONS: LRUCache.GetOptions<string, Entry, unknown> = {};
 
 /** Which side of the commit a change is seen from. */
-export type Phase = 'prepare' | 'committed';
+export type Phase = 'prepare' | 'committed' | 'remote';
 
 interface EntityIndex {
   readonly all: Set<string>;
@@ -47,19 +58,39 @@ export interface L1Options {
   readonly onEvict: () => void;
 }
 
-/** Rough byte size of a value, for the LRU's byte bound. */
+/** Rough byte size of one row. */
+export function rowBytes(row: Row): number {
+  let bytes = 64;
+  // for-in, not Object.values: no array per row on every fill.
+  for (const k in row) {
+    const v = row[k];
+    bytes += 16 + k.length * 2 + (typeof v === 'string' ? v.length * 2 : 8);
+  }
+  return bytes;
+}
+
+/** Rough byte size of a value. */
 export function estimateBytes(value: readonly Row[] | number): number {
   if (typeof value === 'number') return 64;
   let bytes = 64;
-  for (const row of value) {
-    bytes += 64;
-    // for-in, not Object.values: no array per row on every fill.
-    for (const k in row) {
-      const v = row[k];
-      bytes += typeof v === 'string' ? 16 + v.length * 2 : 16;
-    }
-  }
+  for (const row of value) bytes += rowBytes(row);
   return bytes;
+}
+
+/**
+ * Everything an entry holds, for the LRU's byte bound: its key (twice: the LRU's map and the
+ * entity index), its filter's values, its index keys and its rows; a list as if it held all
+ * the rows it may hold.
+ */
+export function entryBytes(entry: Entry): number {
+  let bytes = 256 + entry.key.length * 4;
+  for (const v of entry.indexValues) bytes += 64 + v.length * 2;
+  const list = entry.list;
+  if (list !== undefined) {
+    const perRow = list.rows.length === 0 ? 512 : (estimateBytes(list.rows) - 64) / list.rows.length;
+    return Math.ceil(bytes + 64 + perRow * list.maxRows);
+  }
+  return bytes + estimateBytes(entry.value);
 }
 
 export class L1Store {
@@ -72,7 +103,7 @@ export class L1Store {
     this.lru = new LRUCache<string, Entry>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
-      sizeCalculation: (entry) => Math.max(1, estimateBytes(entry.value)),
+      sizeCalculation: (entry) => entryBytes(entry),
       dispose: (entry, _key, reason) => {
         this.unindex(entry);
         if (entry.path) this.paths.delete(entry.path, entry);
@@ -125,9 +156,13 @@ export class L1Store {
   }
 
   /**
-   * Drops (or patches) every cached read a change can affect: the reads whose filter matches
-   * the row's old or new values. Before the commit a patchable entry is only marked pending
-   * (the transaction may roll back); after it, it is patched.
+   * Brings every cached read a change can affect (those whose filter matches the row's old or
+   * new values) up to date, or drops it. Before the commit (`prepare`) an entry that can be
+   * kept is only marked pending (the transaction may roll back; a pending entry is served as a
+   * miss); after it (`committed`) the change is applied. A change from another process
+   * (`remote`) was never prepared here, and this process cannot tell whether a cached answer
+   * was read before or after that commit: a count moved by one would then count it twice, so
+   * remote changes drop lists and counts and only patch single rows (which is idempotent).
    */
   invalidate(change: RowChange, phase: Phase): { dropped: number; patched: number } {
     const none = { dropped: 0, patched: 0 };
@@ -141,12 +176,13 @@ export class L1Store {
     if (change.kind === 'bulk' || rows.length === 0 || (change.kind === 'update' && (!change.before || !change.after))) {
       return { dropped: this.dropAll(change.entity.name), patched: 0 };
     }
+    const zone = this.options.zone;
     const candidates = new Set<string>();
     for (const [column, byValue] of idx.byColumn) {
       const col = change.entity.columns.get(column);
       if (!col) continue;
       for (const row of rows) {
-        const keys = byValue.get(valueKey(col.kind, row[column], this.options.zone));
+        const keys = byValue.get(valueKey(col.kind, row[column], zone));
         if (keys) for (const k of keys) candidates.add(k);
       }
     }
@@ -156,15 +192,14 @@ export class L1Store {
     for (const key of candidates) {
       const entry = this.lru.peek(key);
       if (!entry) continue;
-      if (!rows.some((r) => matchesFilter(entry.filter, r, this.options.zone))) continue;
-      if (this.isOwnRow(entry, change)) {
+      if (!rows.some((r) => matchesFilter(entry.filter, r, zone))) continue;
+      if (this.keeps(entry, change, phase)) {
         if (phase === 'prepare') {
           entry.pending++;
           continue;
         }
-        entry.pending = Math.max(0, entry.pending - 1);
-        if (matchesFilter(entry.filter, change.after!, this.options.zone)) {
-          entry.value = Object.freeze([Object.freeze({ ...change.after! })]);
+        if (phase === 'committed') entry.pending = Math.max(0, entry.pending - 1);
+        if (this.apply(entry, change)) {
           entry.hit = undefined;
           patched++;
           continue;
@@ -174,6 +209,41 @@ export class L1Store {
       dropped++;
     }
     return { dropped, patched };
+  }
+
+  /** Whether `entry` follows `change` rather than being dropped by it. */
+  private keeps(entry: Entry, change: RowChange, phase: Phase): boolean {
+    switch (entry.mode) {
+      case 'patch':
+        return this.isOwnRow(entry, change);
+      case 'list':
+      case 'count':
+        return phase !== 'remote';
+      default:
+        return false;
+    }
+  }
+
+  /** Applies a committed change to an entry that keeps; false when it must be dropped after all. */
+  private apply(entry: Entry, change: RowChange): boolean {
+    const zone = this.options.zone;
+    switch (entry.mode) {
+      case 'patch':
+        if (!matchesFilter(entry.filter, change.after!, zone)) return false;
+        entry.value = Object.freeze([Object.freeze({ ...change.after! })]);
+        return true;
+      case 'list': {
+        const list = entry.list!;
+        if (!maintainList(list, entry.filter, change, zone)) return false;
+        entry.value = served(list);
+        return true;
+      }
+      case 'count':
+        entry.value = (entry.value as number) + countDelta(entry.filter, change, zone);
+        return true;
+      default:
+        return false;
+    }
   }
 
   /** Drops every entry of an entity; returns how many. */
@@ -188,7 +258,7 @@ export class L1Store {
   // Write-through: an update of the very row a single-row read returned is patched in rather
   // than dropped, when the change carries the new values.
   private isOwnRow(entry: Entry, change: RowChange): boolean {
-    if (!entry.patchable || change.kind !== 'update' || !change.after || typeof entry.value === 'number') return false;
+    if (change.kind !== 'update' || !change.after || typeof entry.value === 'number') return false;
     const current = entry.value[0];
     return current !== undefined && current[change.entity.primaryKey] === change.key;
   }

@@ -41,6 +41,12 @@ export interface CachePluginOptions {
   ackTimeoutMs?: number;
   /** How long an L2 call may take before the read goes to the database. @default 100 */
   l2TimeoutMs?: number;
+  /**
+   * Rows an ordered read with a limit keeps beyond it: the cache keeps such a read's answer up
+   * to date through commits, and a delete inside the window takes the next row from these
+   * instead of forcing a refill. 0 reads exactly the limit. @default 4
+   */
+  listSlack?: number;
 }
 
 /** The resolved options (defaults applied, validated, frozen). */
@@ -60,6 +66,7 @@ export interface ResolvedCacheOptions {
   readonly changeLogMs: number;
   readonly ackTimeoutMs: number;
   readonly l2TimeoutMs: number;
+  readonly listSlack: number;
 }
 
 /** The cache's defaults (a test snapshots them). */
@@ -85,6 +92,7 @@ export const DEFAULTS = Object.freeze({
   changeLogMs: 10_000,
   ackTimeoutMs: 1_000,
   l2TimeoutMs: 100,
+  listSlack: 4,
 } as const) satisfies CachePluginOptions;
 
 function positive(value: unknown, fallback: number, option: string): number {
@@ -101,6 +109,14 @@ function names(value: unknown, option: string): readonly string[] | undefined {
     throw BotDbError.badConfig(`CachePlugin ${option}`, 'a list of entity names', value, 'Example: ["ChatStreams", "PersonInfo"].');
   }
   return Object.freeze([...value]);
+}
+
+function nonNegative(value: unknown, fallback: number, option: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10_000) {
+    throw BotDbError.badConfig(`CachePlugin ${option}`, 'an integer from 0 to 10000', value, `Default: ${fallback}.`);
+  }
+  return value;
 }
 
 /** Applies defaults, validates and freezes the options. */
@@ -135,5 +151,6 @@ export function resolveCacheOptions(input: CachePluginOptions = {}): ResolvedCac
     changeLogMs: positive(input.changeLogMs, DEFAULTS.changeLogMs, 'changeLogMs'),
     ackTimeoutMs: positive(input.ackTimeoutMs, DEFAULTS.ackTimeoutMs, 'ackTimeoutMs'),
     l2TimeoutMs: positive(input.l2TimeoutMs, DEFAULTS.l2TimeoutMs, 'l2TimeoutMs'),
+    listSlack: nonNegative(input.listSlack, DEFAULTS.listSlack, 'listSlack'),
   });
 }

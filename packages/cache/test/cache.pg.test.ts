@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { runConformanceSuite } from '@botdb/test-suite';
 import { CachePlugin } from '@botdb/cache';
 import { runConsistency } from './consistency.js';
+import { runMaintained } from './maintained.js';
 import { Databases, PG_URL, skipUnless } from './support.js';
 
 describe('CachePlugin on PostgreSQL', function () {
@@ -19,5 +20,12 @@ describe('CachePlugin on PostgreSQL', function () {
     const db = await dbs.create({ plugins: [new CachePlugin()] });
     const { checks } = await runConsistency(db, 7, 200);
     expect(checks).to.be.at.least(1400);
+  });
+
+  it('randomized: every cached list and count equals the database after each commit', async function () {
+    this.timeout(180_000);
+    const db = await dbs.create({ plugins: [new CachePlugin()] });
+    const { checks } = await runMaintained(db, { seed: 11, steps: 80 });
+    expect(checks).to.be.at.least(80 * 20);
   });
 });

@@ -9,6 +9,7 @@ import { applyPlugins, Pipeline } from './pipeline/plugin.js';
 import { decodeValue, encodeValue, type Row } from './schema/codec.js';
 import type { ColumnDef } from './schema/types.js';
 import { syncSchema, type SyncReport } from './schema/sync.js';
+import { decodedKinds, rowBuilder, type RowBuilder } from './schema/row-builder.js';
 import { prepareInsert, prepareLimit, prepareUpdate } from './api/rows.js';
 import { StatementBuilder, type Statement } from './api/statements.js';
 import type { CallOptions, Database, GetOptions, QueryOptions, SaveOptions, SessionEntityManager, TransactionOptions } from './api/types.js';
@@ -62,6 +63,7 @@ class BotDatabase implements Database {
    */
   private readonly writeLock = new Mutex();
   private readonly decodedColumns = new Map<EntityDef, readonly ColumnDef[]>();
+  private readonly rowBuilders = new Map<EntityDef, RowBuilder>();
   private readonly preparedRows = new WeakSet<object>();
   syncReport: SyncReport | undefined;
   /** Set on a `tx` handle (an object whose prototype is the database): the transaction it is bound to. */
@@ -220,7 +222,7 @@ class BotDatabase implements Database {
   private readFast(reader: SqliteReader, ctx: ReadContext): readonly Row[] | number | Promise<readonly Row[] | number> {
     const st = ctx.kind === 'count' ? this.statements.count(ctx.entity, ctx.filter) : this.statements.select(ctx.entity, ctx.filter, ctx.orderBy, ctx.limit);
     const start = this.pipeline.hooks.query.taps.length > 0 ? performance.now() : undefined;
-    let rows: Record<string, unknown>[];
+    let rows: unknown[][];
     try {
       rows = reader.all(st.sql, st.params);
     } catch (e) {
@@ -238,9 +240,17 @@ class BotDatabase implements Database {
     return this.fastResult(ctx, st, start, rows);
   }
 
-  private fastResult(ctx: ReadContext, st: Statement, start: number | undefined, rows: Record<string, unknown>[]): readonly Row[] | number {
+  private fastResult(ctx: ReadContext, st: Statement, start: number | undefined, rows: unknown[][]): readonly Row[] | number {
     if (start !== undefined) this.reportQuery(st.sql, start, ctx.entity, false);
-    return ctx.kind === 'count' ? Number(rows[0]?.n ?? 0) : this.decode(ctx.entity, rows);
+    if (ctx.kind === 'count') return Number(rows[0]?.[0] ?? 0);
+    let build = this.rowBuilders.get(ctx.entity);
+    if (build === undefined) {
+      build = rowBuilder(ctx.entity, this.config.dialect, this.config.timeZone);
+      this.rowBuilders.set(ctx.entity, build);
+    }
+    const out: Row[] = new Array<Row>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = build(rows[i]!);
+    return out;
   }
 
   private fastFailure(ctx: ReadContext, st: Statement, start: number | undefined, error: unknown): BotDbError {
@@ -482,7 +492,14 @@ class BotDatabase implements Database {
     // Inside a session or another transaction, data API calls already share it.
     const parent = this.scope();
     if (parent) return fn(this.boundTo(parent));
+    await this.beforeTransaction('transaction', options);
     return this.inTransaction((scope) => fn(this.boundTo(scope)), options.ambient !== false);
+  }
+
+  /** Fires `beforeTransaction`: writes plugins hold that were issued before go first. */
+  private async beforeTransaction(kind: 'session' | 'transaction', options: TransactionOptions | undefined): Promise<void> {
+    const hook = this.pipeline.hooks.beforeTransaction;
+    if (hook.taps.length > 0) await hook.promise({ db: this, kind, options });
   }
 
   /**
@@ -492,7 +509,15 @@ class BotDatabase implements Database {
    */
   private async inTransaction<T>(fn: (scope: Scope) => Promise<T>, ambient: boolean): Promise<T> {
     const scope: Scope = { trx: undefined, em: undefined, changes: [] };
-    const body = ambient ? () => this.tracker.ambient(scope, () => fn(scope)) : () => fn(scope);
+    // What `fn` throws reaches the caller as is; what BEGIN or COMMIT throws is the database's
+    // and gets its code, as a statement's error does (a batch flush's callers see it too).
+    let fnFailed = false;
+    const run = () =>
+      fn(scope).catch((e: unknown) => {
+        fnFailed = true;
+        throw e;
+      });
+    const body = ambient ? () => this.tracker.ambient(scope, run) : run;
     const release = this.writer ? await this.writeLock.acquire() : undefined;
     let result: T;
     try {
@@ -530,6 +555,8 @@ class BotDatabase implements Database {
           return r;
         });
       }
+    } catch (e) {
+      throw fnFailed ? e : BotDbError.fromDriver('BEGIN ... COMMIT', e);
     } finally {
       scope.done = true;
       release?.();
@@ -611,6 +638,7 @@ class BotDatabase implements Database {
     this.assertOpen();
     if (typeof fn !== 'function') throw BotDbError.badQuery('session() takes an async function (em) => { ... }.');
     const parent = this.scope();
+    if (!parent) await this.beforeTransaction('session', undefined);
     if (!parent && this.writer) {
       const release = await this.writeLock.acquire();
       try {
@@ -725,7 +753,7 @@ class BotDatabase implements Database {
 
 /** The columns whose driver values differ from their JS form on a dialect. */
 function decodedColumns(def: EntityDef, dialect: 'sqlite' | 'postgresql'): readonly ColumnDef[] {
-  const kinds = dialect === 'sqlite' ? ['boolean', 'datetime'] : ['datetime', 'bigint'];
+  const kinds = decodedKinds(dialect);
   return def.table.columns.filter((c) => kinds.includes(c.kind));
 }
 
@@ -742,8 +770,9 @@ class DbReadContext implements ReadContext {
     readonly options: CallOptions,
   ) {}
 
-  load(): Promise<readonly Row[] | number> {
-    return this.db.loadFromDb(this);
+  load(limit?: number): Promise<readonly Row[] | number> {
+    if (limit === undefined || limit === this.limit || this.kind === 'count') return this.db.loadFromDb(this);
+    return this.db.loadFromDb(new DbReadContext(this.db, this.entity, this.kind, this.filter, this.orderBy, prepareLimit(limit), this.single, this.options));
   }
 }
 

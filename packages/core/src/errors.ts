@@ -19,6 +19,7 @@ export const ErrorCode = Object.freeze({
   CONSTRAINT: 'BOTDB_ERR_CONSTRAINT',
   SCHEMA: 'BOTDB_ERR_SCHEMA',
   CONNECTION: 'BOTDB_ERR_CONNECTION',
+  COMMIT_UNKNOWN: 'BOTDB_ERR_COMMIT_UNKNOWN',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -103,6 +104,20 @@ export class BotDbError extends Error {
     }
     const msg = cause instanceof Error ? cause.message : String(cause);
     return new BotDbError(ErrorCode.PLUGIN, `Plugin "${plugin}" failed in hook "${hook}": ${msg}`, { cause });
+  }
+
+  /**
+   * The connection was lost after COMMIT was sent and the outcome could not be found out
+   * afterwards: the transaction may or may not have committed. Never retried by botdb.
+   */
+  static commitUnknown(cause: unknown): BotDbError {
+    const msg = cause instanceof Error ? cause.message : String(cause);
+    return new BotDbError(
+      ErrorCode.COMMIT_UNKNOWN,
+      `The connection was lost after COMMIT was sent (${msg}) and the server could not be asked whether it committed: ` +
+        'the writes may or may not be stored. Read them back before writing them again.',
+      { cause },
+    );
   }
 
   /** Wraps an error the database driver raised, classifying constraint violations. */

@@ -10,6 +10,7 @@ export {
   filterToSql,
   matchesFilter,
   compareValues,
+  compareRows,
   compareCodePoints,
   orderByToSql,
 } from './filters/filters.js';
@@ -58,7 +59,7 @@ export type { Database, GetOptions, QueryOptions, SaveOptions, CallOptions, Sess
 export { isIncrement } from './api/rows.js';
 export type { Increment } from './api/rows.js';
 export type { BotDbPlugin } from './pipeline/plugin.js';
-export type { Hooks, ReadContext, ReadResult, WriteContext, WriteResult, CommitContext, RowChange } from './pipeline/hooks.js';
+export type { Hooks, ReadContext, ReadResult, WriteContext, WriteResult, CommitContext, RowChange, TransactionEvent } from './pipeline/hooks.js';
 export type { Filter, FilterInput, Condition, Op, OrderTerm } from './filters/filters.js';
 export type { EntityDef, EntityRef, RowOf } from './entities/entities.js';
 export type { ColumnDef, ColumnKind, ColumnDefault, IndexDef, TableDef } from './schema/types.js';

@@ -103,6 +103,14 @@ describe('filters: normalizeFilter', function () {
       ['id', false],
     ]);
   });
+
+  it('ends a non-empty order with the primary key, in the last term\'s direction', function () {
+    const terms = (o: string | string[]) => normalizeOrderBy(messages, o).map((t) => `${t.desc ? '-' : ''}${t.column.name}`);
+    expect(terms('-time')).to.deep.equal(['-time', '-id']);
+    expect(terms(['chat_id', 'time'])).to.deep.equal(['chat_id', 'time', 'id']);
+    expect(terms(['-id', 'time'])).to.deep.equal(['-id', 'time']);
+    expect(normalizeOrderBy(messages, [])).to.have.length(0);
+  });
 });
 
 describe('filters: filterToSql', function () {

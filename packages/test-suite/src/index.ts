@@ -42,5 +42,7 @@ export function runConformanceSuite(name: string, factory: () => Promise<Databas
 }
 
 export { expectCode } from './context.js';
+export { startPgProxy } from './proxy.js';
 export type { SuiteContext } from './context.js';
+export type { PgProxy, CommitFault } from './proxy.js';
 export { TestDatabases, recordStatements, prng, skipUnless, localPgCluster, PG_URL, REDIS_URL } from './helpers.js';

@@ -29,13 +29,16 @@ export class SqliteReader {
     return new SqliteReader(conn, busyTimeoutMs);
   }
 
-  /** Runs a query now; throws SQLITE_BUSY at once if another process locks readers out. */
-  all(sql: string, params: readonly unknown[]): Record<string, unknown>[] {
-    return this.statements.get(sql, (text) => this.conn.prepare(text)).all(...params) as Record<string, unknown>[];
+  /**
+   * Runs a query now, each row as its array of values in SELECT order (the caller builds rows
+   * from them: see row-builder.ts); throws SQLITE_BUSY at once if another process locks readers out.
+   */
+  all(sql: string, params: readonly unknown[]): unknown[][] {
+    return this.statements.get(sql, (text) => this.conn.prepare(text).raw(true)).all(...params) as unknown[][];
   }
 
   /** `all()` after a busy failure: tries again on a timer until the busy timeout has passed. */
-  allWhenFree(sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+  allWhenFree(sql: string, params: readonly unknown[]): Promise<unknown[][]> {
     return retryWhileBusy(() => this.all(sql, params), this.busyTimeoutMs);
   }
 

@@ -1,7 +1,9 @@
 /**
- * Prepared statements by SQL text, bounded: filters of many shapes would otherwise grow it (and
- * the database's own per-connection cache) without end. When full it starts over; the hot
- * statements are prepared again on their next use.
+ * Prepared statements by SQL text, bounded: filters of many shapes would otherwise grow it
+ * without end. When full it starts over; the hot statements are prepared again on their next
+ * use. Forgetting an entry frees what this process holds (a better-sqlite3 statement is
+ * finalized when collected), not what a server holds: PostgreSQL's named statements are
+ * bounded per connection by `PgStatements`, which deallocates them.
  */
 export class StatementCache<T> {
   private readonly entries = new Map<string, T>();

@@ -1,3 +1,5 @@
+import { ErrorCode } from '../errors.js';
+
 /** Errors worth retrying: the database was busy or the connection went away; the write itself is fine. */
 const TRANSIENT = [
   /SQLITE_BUSY/i,
@@ -16,9 +18,13 @@ const TRANSIENT = [
   /\b0800[136]\b/,
 ];
 
-/** Whether an error (or any error in its `cause` chain) is transient. */
+/**
+ * Whether an error (or any error in its `cause` chain) is transient. A commit whose outcome is
+ * unknown never is, whatever lost connection caused it: running it again could apply it twice.
+ */
 export function isTransient(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    if ((e as { code?: unknown }).code === ErrorCode.COMMIT_UNKNOWN) return false;
     const msg = e instanceof Error ? `${e.message} ${(e as { code?: unknown }).code ?? ''}` : String(e);
     if (TRANSIENT.some((re) => re.test(msg))) return true;
     e = (e as { cause?: unknown }).cause;

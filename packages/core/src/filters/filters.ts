@@ -220,23 +220,54 @@ export interface OrderTerm {
   readonly desc: boolean;
 }
 
-/** Parses `'-time'` or `['-time', 'id']`; unknown columns throw `BOTDB_ERR_UNKNOWN_FIELD`. */
 const NO_ORDER: readonly OrderTerm[] = Object.freeze([]);
 
+/**
+ * Parses `'-time'` or `['-time', 'id']`; unknown columns throw `BOTDB_ERR_UNKNOWN_FIELD`.
+ *
+ * A non-empty order ends with the primary key (in the direction of the last term) unless it
+ * names it already, so that rows with equal sort keys come back in one defined order. The
+ * cache can then keep an ordered, limited read's answer up to date in memory and still equal
+ * the database's answer. On SQLite the key is the rowid, which every index already orders
+ * by within equal keys: `ORDER BY time DESC, id DESC` uses the same index walk as
+ * `ORDER BY time DESC`.
+ */
 export function normalizeOrderBy(def: EntityDef, input: string | readonly string[] | undefined | null): readonly OrderTerm[] {
   if (input === undefined || input === null) return NO_ORDER;
   const list = typeof input === 'string' ? [input] : input;
   if (!Array.isArray(list)) throw BotDbError.badQuery(`orderBy must be a column name ("-time" for descending) or a list of them.`);
-  return Object.freeze(
-    list.map((term: unknown) => {
-      if (typeof term !== 'string' || term === '' || term === '-') throw BotDbError.badQuery(`orderBy terms must be column names, got ${JSON.stringify(term)}.`);
-      const desc = term.startsWith('-');
-      const name = desc ? term.slice(1) : term;
-      const column = def.columns.get(name);
-      if (!column) throw BotDbError.unknownField(def.table.table, name, def.columnNames);
-      return { column, desc };
-    }),
-  );
+  if (list.length === 0) return NO_ORDER;
+  const terms: OrderTerm[] = [];
+  let hasKey = false;
+  for (const term of list as readonly unknown[]) {
+    if (typeof term !== 'string' || term === '' || term === '-') throw BotDbError.badQuery(`orderBy terms must be column names, got ${JSON.stringify(term)}.`);
+    const desc = term.startsWith('-');
+    const name = desc ? term.slice(1) : term;
+    const column = def.columns.get(name);
+    if (!column) throw BotDbError.unknownField(def.table.table, name, def.columnNames);
+    if (name === def.primaryKey) hasKey = true;
+    terms.push({ column, desc });
+  }
+  if (!hasKey) terms.push({ column: def.columns.get(def.primaryKey)!, desc: terms[terms.length - 1]!.desc });
+  return Object.freeze(terms);
+}
+
+/**
+ * Compares two rows the way an ORDER BY of `terms` (as `normalizeOrderBy` returns them) orders
+ * them on both databases: NULLs first ascending and last descending, text by code point.
+ */
+export function compareRows(terms: readonly OrderTerm[], a: Row, b: Row, zone: TimeZoneMode): number {
+  for (const t of terms) {
+    const x = a[t.column.name];
+    const y = b[t.column.name];
+    const xNull = x === null || x === undefined;
+    const yNull = y === null || y === undefined;
+    let cmp: number;
+    if (xNull || yNull) cmp = xNull === yNull ? 0 : xNull ? -1 : 1;
+    else cmp = compareValues(t.column.kind, x, y, zone);
+    if (cmp !== 0) return t.desc ? -cmp : cmp;
+  }
+  return 0;
 }
 
 /** Translates ORDER BY terms; NULLs sort first ascending on both databases, as SQLite does. */

@@ -8,7 +8,7 @@
  */
 import { AsyncSeriesBailHook, AsyncSeriesHook, SyncBailHook, SyncHook, type Tap } from 'tapable';
 import { BotDbError } from '../errors.js';
-import type { Database, CallOptions } from '../api/types.js';
+import type { Database, CallOptions, TransactionOptions } from '../api/types.js';
 import type { EntityDef } from '../entities/entities.js';
 import type { Filter, OrderTerm } from '../filters/filters.js';
 import type { Row } from '../schema/codec.js';
@@ -17,9 +17,10 @@ import type { Row } from '../schema/codec.js';
 export interface ReadContext {
   /**
    * Runs this read against the database (after the barrier stages), for a plugin that answers
-   * the read itself, e.g. a cache running one query for many concurrent misses.
+   * the read itself, e.g. a cache running one query for many concurrent misses. `limit` reads
+   * that many rows instead of the read's own limit (a cache keeping a few rows beyond a window).
    */
-  load(): Promise<readonly Row[] | number>;
+  load(limit?: number): Promise<readonly Row[] | number>;
   readonly db: Database;
   readonly entity: EntityDef;
   readonly kind: 'get' | 'count';
@@ -93,6 +94,14 @@ export interface CommitContext {
   readonly changes: readonly RowChange[];
 }
 
+/** A `db.session()` or `db.transaction()` about to begin its transaction. */
+export interface TransactionEvent {
+  readonly db: Database;
+  readonly kind: 'session' | 'transaction';
+  /** The options object given to `db.transaction()` (the same object): a plugin knows its own transactions by it. */
+  readonly options: TransactionOptions | undefined;
+}
+
 /** One SQL statement that ran, for observers (monitoring): its shape, never its values. */
 export interface QueryEvent {
   /** The statement with `?` placeholders (MikroORM's own statements as its logger reports them). */
@@ -131,6 +140,12 @@ export function createHooks() {
      * is answered from stale state. Fired for data API writes and sessions.
      */
     prepare: new SyncHook<[CommitContext]>(['ctx']),
+    /**
+     * Before `db.session()` or `db.transaction()` begins a transaction (not one joining an open
+     * one): a plugin holding writes issued earlier (batch) commits them first, so that writes a
+     * process issues to a row apply in issue order.
+     */
+    beforeTransaction: new AsyncSeriesHook<[TransactionEvent]>(['event']),
     /** After a transaction commits, once, with every row change in it; never on rollback. */
     committed: new AsyncSeriesHook<[CommitContext]>(['ctx']),
     /** On close, before the ORM closes. Taps run in stage order: the batch stage drains first. */
