@@ -1,12 +1,12 @@
 /**
  * Hostile input on PostgreSQL: the values SQLite would store and PostgreSQL refuses fail with
- * the same codes before any SQL, and the hostile-call property
+ * the same codes before any SQL, the query hook never sees values, and the hostile-call property
  * runs on SQLite and PostgreSQL side by side: every call has the same outcome on both.
  */
 import { after, before, describe, it } from 'mocha';
 import { expect } from 'chai';
 import { BotDbError, ChatStreams, createDatabase, NapcatBanRecord, type Database, type Row } from '../src/index.js';
-import { hostileCallTests } from './support/hostile-property.js';
+import { hostileCallTests, queryHookShapeTest } from './support/hostile-property.js';
 import { PgSchemas, skipWithoutPg } from './support/pg.js';
 
 function stream(id: string, extra: Row = {}): Row {
@@ -51,6 +51,8 @@ describe('hostile input (PostgreSQL)', function () {
     expect(statements, 'no statement ran').to.deep.equal([]);
     expect(await d.count(ChatStreams, {})).to.equal(0);
   });
+
+  queryHookShapeTest((config) => schemas.open(config));
 });
 
 describe('hostile input: SQLite and PostgreSQL agree', function () {

@@ -7,7 +7,7 @@
 import { after, before, beforeEach, describe, it } from 'mocha';
 import { expect } from 'chai';
 import { BotDbError, ChatStreams, createDatabase, MaiZoneScheduleStatus, NapcatBanRecord, type Database, type Row } from '../src/index.js';
-import { hostileCallTests } from './support/hostile-property.js';
+import { hostileCallTests, queryHookShapeTest } from './support/hostile-property.js';
 import { tempDir } from './support/sqlite.js';
 
 function stream(id: string, extra: Row = {}): Row {
@@ -200,6 +200,8 @@ describe('hostile input (SQLite)', function () {
       expect(await db.count(ChatStreams, {})).to.equal(2);
     });
   });
+
+  queryHookShapeTest((config) => createDatabase({ ...config, url: `sqlite:${dir.file('debug.db')}` }));
 });
 
 hostileCallTests('SQLite', async () => [await createDatabase({ url: 'sqlite::memory:' })]);

@@ -18,6 +18,7 @@ import {
   MaiZoneScheduleStatus,
   NapcatBanRecord,
   resolveEntity,
+  type BotDbConfig,
   type ColumnKind,
   type Database,
   type EntityDef,
@@ -325,5 +326,42 @@ export function hostileCallTests(label: string, open: () => Promise<Database[]>,
     } finally {
       await close(dbs);
     }
+  });
+}
+
+/**
+ * #14: with MikroORM's `debug` on, its logger prints statements with values inlined; the
+ * `query` hook must still get the shape only.
+ */
+export function queryHookShapeTest(open: (config: BotDbConfig) => Promise<Database>): void {
+  it('the query hook gets statement shapes, never values, with MikroORM debug on', async function () {
+    const secret = 'secret-value-Ω-4711';
+    const hooked: { sql: string; source: string }[] = [];
+    // MikroORM's debug output goes to stdout: kept for the check, not printed.
+    const printed: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    let db: Database | undefined;
+    try {
+      db = await open({ debug: true });
+      db.pipeline.hooks.query.tap('test', (e) => void hooked.push({ sql: e.sql, source: e.source }));
+      await db.session(async (em) => {
+        em.persist(em.create(ChatStreams, stream(secret) as never));
+        await em.flush();
+        await em.find(ChatStreams, { stream_id: secret });
+        await em.nativeUpdate(ChatStreams, { stream_id: secret }, { user_nickname: secret });
+      });
+    } finally {
+      await db?.close();
+      process.stdout.write = write;
+    }
+    const fromOrm = hooked.filter((e) => e.source === 'mikro-orm');
+    expect(printed.join(''), 'MikroORM debug output (values inlined: the case under test)').to.include(secret);
+    expect(fromOrm.length).to.be.at.least(3);
+    for (const e of fromOrm) expect(e.sql).to.not.include(secret);
+    expect(fromOrm.some((e) => /insert into/i.test(e.sql) && /\?|\$1/.test(e.sql))).to.equal(true);
   });
 }
