@@ -279,8 +279,26 @@ function orderOpen(call: Call): boolean {
   return limited && !terms.some((t) => t === 'id' || t === '-id');
 }
 
+/**
+ * Whether the call inserts a row with an explicit key. The databases then key the other rows
+ * of the call differently: SQLite takes the next rowid after the largest key, PostgreSQL the
+ * next value of the sequence, which an explicit key does not advance.
+ */
+function setsKey(call: Call): boolean {
+  const given = call.method === 'query' ? [(call.args[0] as { data?: unknown } | null)?.data] : call.method === 'createMany' && Array.isArray(call.args[0]) ? call.args[0] : [call.args[0]];
+  return given.some((row) => typeof row === 'object' && row !== null && Object.prototype.propertyIsEnumerable.call(row, 'id') && (row as Row).id !== null && (row as Row).id !== undefined);
+}
+
+function withoutKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutKeys).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  if (typeof value !== 'object' || value === null) return value;
+  const { id: _id, ...rest } = value as Row;
+  return rest;
+}
+
 function agreeable(call: Call, outcome: Outcome): unknown {
   if (!outcome.ok) return outcome;
+  if ((call.method === 'create' || call.method === 'createMany' || call.method === 'save' || call.method === 'query') && setsKey(call)) return withoutKeys(outcome.value);
   const v = outcome.value;
   if (Array.isArray(v)) {
     if (orderOpen(call)) return { rows: v.length };
