@@ -725,7 +725,8 @@ class DbReadContext implements ReadContext {
 
   load(limit?: number): Promise<readonly Row[] | number> {
     if (limit === undefined || limit === this.limit || this.kind === 'count') return this.db.loadFromDb(this);
-    return this.db.loadFromDb(new DbReadContext(this.db, this.entity, this.kind, this.filter, this.orderBy, prepareLimit(limit), this.single, this.options));
+    // A plugin may read past the largest limit a caller may ask for (a cache's slack rows).
+    return this.db.loadFromDb(new DbReadContext(this.db, this.entity, this.kind, this.filter, this.orderBy, prepareLimit(limit, Number.MAX_SAFE_INTEGER), this.single, this.options));
   }
 }
 

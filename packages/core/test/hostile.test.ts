@@ -6,7 +6,7 @@
  */
 import { after, before, beforeEach, describe, it } from 'mocha';
 import { expect } from 'chai';
-import { BotDbError, ChatStreams, createDatabase, MaiZoneScheduleStatus, NapcatBanRecord, type Database, type Row } from '../src/index.js';
+import { BotDbError, ChatStreams, createDatabase, MaiZoneScheduleStatus, NapcatBanRecord, type BotDbPlugin, type Database, type Row } from '../src/index.js';
 import { hostileCallTests, queryHookShapeTest } from './support/hostile-property.js';
 import { tempDir } from './support/sqlite.js';
 
@@ -130,6 +130,22 @@ describe('hostile input (SQLite)', function () {
     for (const [what, call] of calls) await expectCode(call, 'BOTDB_ERR_BAD_QUERY', what);
     expect(await snapshot(db)).to.deep.equal(before);
     expect(await db.get(ChatStreams, { limit: 2 ** 31 - 1 })).to.have.length(2);
+  });
+
+  it('a plugin may read past the largest limit a caller may ask for (a cache keeping slack rows)', async function () {
+    const slack: BotDbPlugin = {
+      name: 'Slack',
+      apply(pipeline) {
+        pipeline.hooks.read.tapPromise('Slack', async (ctx) => ({ value: await ctx.load(ctx.limit === undefined ? undefined : ctx.limit + 8), source: 'slack' }));
+      },
+    };
+    const withPlugin = await createDatabase({ url: `sqlite:${dir.file('hostile.db')}`, plugins: [slack] });
+    try {
+      expect(await withPlugin.get(ChatStreams, { limit: 2 ** 31 - 1, orderBy: 'id' })).to.have.length(2);
+      await expectCode(() => withPlugin.get(ChatStreams, { limit: 2 ** 31 }), 'BOTDB_ERR_BAD_QUERY');
+    } finally {
+      await withPlugin.close();
+    }
   });
 
   describe('values one database stores and the other refuses are refused on both', function () {

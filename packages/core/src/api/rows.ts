@@ -105,13 +105,13 @@ export function checkIncrements(def: EntityDef, before: readonly Row[], data: Ro
 }
 
 /**
- * Validates a limit: a safe non-negative integer up to `MAX_LIMIT`; 0 and undefined mean none
- * (the Python rule).
+ * Validates a limit: a safe non-negative integer up to `max` (a caller's: `MAX_LIMIT`); 0 and
+ * undefined mean none (the Python rule).
  */
-export function prepareLimit(limit: unknown): number | undefined {
+export function prepareLimit(limit: unknown, max: number = MAX_LIMIT): number | undefined {
   if (limit === undefined || limit === null || limit === 0) return undefined;
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0 || limit > MAX_LIMIT) {
-    throw BotDbError.badArgument('limit', `an integer from 0 to ${MAX_LIMIT}`, limit);
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0 || limit > max) {
+    throw BotDbError.badArgument('limit', `an integer from 0 to ${max}`, limit);
   }
   return limit;
 }
