@@ -29,7 +29,8 @@ export function prepareInsert(def: EntityDef, data: unknown, now: Date = new Dat
   for (const key of Object.keys(data)) if (!def.columns.has(key)) throw BotDbError.unknownField(table, key, def.columnNames);
   const row: Row = {};
   for (const col of def.table.columns) {
-    let value = hasOwnValue(data, col.name) ? data[col.name] : undefined;
+    let value = data[col.name];
+    if (value !== undefined && !hasOwnValue(data, col.name)) value = undefined;
     if (col.primary) {
       if (value === undefined || value === null) continue;
       checkValue(table, col, value, false);
