@@ -4,7 +4,7 @@
  * nothing throws; the one change is that sessions commit on normal exit.
  */
 import { actionId, resolveEntity, type EntityDef, type EntityRef, type Row } from '@botdb/core';
-import { createData, knownData, lenientFilters, lenientLimit, lenientOrderBy } from './coerce.js';
+import { createData, isKeyValue, knownData, lenientFilters, lenientLimit, lenientOrderBy } from './coerce.js';
 import { defaultDb, logger } from './instance.js';
 
 export type QueryType = 'get' | 'create' | 'update' | 'delete' | 'count';
@@ -43,11 +43,14 @@ function failed(what: string, e: unknown, fallback: Row[] | null): Row[] | null 
  * `db_query(model_class, data=None, query_type="get", filters=None, limit=None, order_by=None,
  * single_result=False)`. Never throws.
  */
-export async function db_query(model_class: EntityRef, args: DbQueryArgs = {}): Promise<Row[] | Row | number | null> {
+export async function db_query(model_class: EntityRef, kwargs?: DbQueryArgs | null): Promise<Row[] | Row | number | null> {
+  // null is "no keyword arguments"; anything else that is not an object is logged below.
+  const args: DbQueryArgs = typeof kwargs === 'object' && kwargs !== null ? kwargs : {};
   const queryType = args.query_type ?? 'get';
   const single = args.single_result === true;
   let def: EntityDef;
   try {
+    if (kwargs !== undefined && kwargs !== null && args !== kwargs) throw new TypeError('db_query takes its keyword arguments as an object');
     def = resolveEntity(model_class);
   } catch (e) {
     return failed('db_query', e, queryType === 'get' && !single ? [] : null);
@@ -84,12 +87,14 @@ export async function db_query(model_class: EntityRef, args: DbQueryArgs = {}): 
 }
 
 /** `db_get(model_class, filters=None, limit=None, order_by=None, single_result=False)`. */
-export async function db_get(model_class: EntityRef, args: DbGetArgs = {}): Promise<Row[] | Row | null> {
+export async function db_get(model_class: EntityRef, kwargs?: DbGetArgs | null): Promise<Row[] | Row | null> {
+  if (kwargs !== undefined && kwargs !== null && typeof kwargs !== 'object') return db_query(model_class, kwargs as never) as Promise<Row[] | null>;
+  const args: DbGetArgs = kwargs ?? {};
   const result = await db_query(model_class, {
     query_type: 'get',
     filters: args.filters ?? null,
     limit: args.limit ?? null,
-    order_by: args.order_by ? [args.order_by] : null,
+    order_by: typeof args.order_by === 'string' && args.order_by !== '' ? [args.order_by] : null,
     single_result: args.single_result === true,
   });
   return result as Row[] | Row | null;
@@ -100,12 +105,17 @@ export async function db_get(model_class: EntityRef, args: DbGetArgs = {}): Prom
  * `key_field` equals `key_value` with the known keys of `data`, else creates `data`. Returns the
  * row or null; never throws.
  */
-export async function db_save(model_class: EntityRef, data: Row, args: DbSaveArgs = {}): Promise<Row | null> {
+export async function db_save(model_class: EntityRef, data: Row, kwargs?: DbSaveArgs | null): Promise<Row | null> {
   try {
+    if (kwargs !== undefined && kwargs !== null && typeof kwargs !== 'object') throw new TypeError('db_save takes its keyword arguments as an object');
+    const args: DbSaveArgs = kwargs ?? {};
     const def = resolveEntity(model_class);
-    const db = await defaultDb();
     const keyField = args.key_field;
     const keyed = typeof keyField === 'string' && def.columns.has(keyField) && args.key_value !== undefined && args.key_value !== null;
+    // An operator object or a list here would select some other row (or, its operators
+    // dropped, every row) and overwrite it. SQLAlchemy refused them too.
+    if (keyed && !isKeyValue(args.key_value)) throw new TypeError(`db_save's key_value must be one value of ${def.name}.${keyField}, not an object or a list`);
+    const db = await defaultDb();
     if (!keyed) return await db.create(def.name, createData(def, data));
     const keyFilter = lenientFilters(def, { [keyField]: args.key_value });
     // One transaction: the lookup and the write it decides on see the same state. A data API

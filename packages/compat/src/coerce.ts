@@ -8,6 +8,8 @@ import type { ColumnDef, EntityDef, FilterInput, Row } from '@botdb/core';
 import { logger } from './instance.js';
 
 const OPERATORS = new Set(['$gt', '$lt', '$gte', '$lte', '$ne', '$in', '$nin']);
+/** The largest limit core takes; a larger one meant "all rows" to the Python module. */
+const MAX_LIMIT = 2 ** 31 - 1;
 const NUMERIC = /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/;
 
 /** Coerces one value toward a column's type where SQLite would have; anything else passes. */
@@ -33,11 +35,25 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
+/**
+ * A record without a prototype. Keys come from callers (often `JSON.parse` output): in a `{}`,
+ * assigning a `"__proto__"` key would replace the prototype and smuggle its properties in as
+ * the row's; here it is an ordinary key, which core then refuses as an unknown column.
+ */
+function record(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
+}
+
+/** A value `key_value` may be: one value, never an object of operators or a list. */
+export function isKeyValue(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value instanceof Date;
+}
+
 /** `build_filters`: unknown fields and operators warn and are dropped; values coerced. */
 export function lenientFilters(def: EntityDef, filters: unknown): FilterInput {
   if (filters === undefined || filters === null) return {};
   if (!isPlainObject(filters)) throw new TypeError('filters must be a dict');
-  const out: Record<string, unknown> = {};
+  const out = record();
   for (const [field, spec] of Object.entries(filters)) {
     const col = def.columns.get(field);
     if (!col) {
@@ -48,7 +64,7 @@ export function lenientFilters(def: EntityDef, filters: unknown): FilterInput {
       out[field] = coerceValue(col, spec);
       continue;
     }
-    const ops: Record<string, unknown> = {};
+    const ops = record();
     for (const [op, v] of Object.entries(spec)) {
       if (!OPERATORS.has(op)) {
         logger().warn(`unknown operator "${op}" on ${def.name}.${field}; condition ignored`);
@@ -69,14 +85,14 @@ export function lenientOrderBy(def: EntityDef, orderBy: unknown): string[] | und
   return kept.length > 0 ? kept : undefined;
 }
 
-/** `limit`: applied only if truthy and > 0. */
+/** `limit`: applied only if truthy and > 0; one beyond any table's size is no limit. */
 export function lenientLimit(limit: unknown): number | undefined {
-  return typeof limit === 'number' && Number.isInteger(limit) && limit > 0 ? limit : undefined;
+  return typeof limit === 'number' && Number.isInteger(limit) && limit > 0 && limit <= MAX_LIMIT ? limit : undefined;
 }
 
 /** Data for an update: keys that are not columns are ignored (with a warning), values coerced. */
 export function knownData(def: EntityDef, data: Row): Row {
-  const out: Row = {};
+  const out = record();
   for (const [key, value] of Object.entries(data)) {
     const col = def.columns.get(key);
     if (!col) {
@@ -94,7 +110,7 @@ export function knownData(def: EntityDef, data: Row): Row {
  * `None` for a column with a default gets the default, as SQLAlchemy does on insert.
  */
 export function createData(def: EntityDef, data: Row): Row {
-  const out: Row = {};
+  const out = record();
   for (const [key, value] of Object.entries(data)) {
     const col = def.columns.get(key);
     if (col && (value === null || value === undefined) && col.default !== undefined) continue;

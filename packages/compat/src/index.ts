@@ -34,7 +34,11 @@ export {
 } from '@botdb/core';
 
 /** The Python `MODEL_MAPPING`: the 25 models by class name (the napcat plugin table is not in it). */
-export const MODEL_MAPPING = Object.freeze(Object.fromEntries(Object.entries(MODELS).filter(([name]) => name !== 'NapcatBanRecord')));
+export const MODEL_MAPPING: Readonly<Record<string, (typeof MODELS)[string]>> = Object.freeze(
+  // No prototype: `MODEL_MAPPING[name]` with a caller's name finds a model or undefined, never
+  // an Object.prototype member ("constructor", "__proto__").
+  Object.assign(Object.create(null) as Record<string, (typeof MODELS)[string]>, Object.fromEntries(Object.entries(MODELS).filter(([name]) => name !== 'NapcatBanRecord'))),
+);
 
 export type { DbQueryArgs, DbGetArgs, DbSaveArgs, StoreActionInfoArgs, ChatStreamLike, QueryType } from './api.js';
 export type { DisposableSession } from './lifecycle.js';

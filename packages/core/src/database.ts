@@ -10,7 +10,7 @@ import { decodeValue, encodeValue, type Row } from './schema/codec.js';
 import type { ColumnDef } from './schema/types.js';
 import { syncSchema, type SyncReport } from './schema/sync.js';
 import { decodedKinds, rowBuilder, type RowBuilder } from './schema/row-builder.js';
-import { prepareInsert, prepareLimit, prepareUpdate } from './api/rows.js';
+import { checkIncrements, checkOptions, checkSave, prepareInsert, prepareLimit, prepareUpdate } from './api/rows.js';
 import { StatementBuilder, type Statement } from './api/statements.js';
 import type { CallOptions, Database, GetOptions, QueryOptions, SaveOptions, SessionEntityManager, TransactionOptions } from './api/types.js';
 import { connect, sqlitePragmas } from './engine/connect.js';
@@ -124,6 +124,7 @@ class BotDatabase implements Database {
     let ctx: DbReadContext;
     try {
       this.assertOpen();
+      checkOptions('get', options);
       const def = resolveEntity(entity);
       const single = options.single === true;
       ctx = new DbReadContext(this, def, 'get', normalizeFilter(def, options.filters), normalizeOrderBy(def, options.orderBy), single ? 1 : prepareLimit(options.limit), single, options);
@@ -138,6 +139,7 @@ class BotDatabase implements Database {
     let ctx: DbReadContext;
     try {
       this.assertOpen();
+      checkOptions('count', options);
       const def = resolveEntity(entity);
       ctx = new DbReadContext(this, def, 'count', normalizeFilter(def, filters), normalizeOrderBy(def, undefined), undefined, false, options);
     } catch (e) {
@@ -317,12 +319,13 @@ class BotDatabase implements Database {
 
   private async createManyImpl(entity: EntityRef, rows: readonly Row[], options: CallOptions): Promise<never[]> {
     this.assertOpen();
+    checkOptions('create', options);
     const def = resolveEntity(entity);
     if (!Array.isArray(rows)) throw BotDbError.badQuery(`createMany(${def.name}, rows) takes an array of rows.`);
     const now = new Date();
     // Rows this database prepared already (a plugin passing the write on) are frozen and
     // known: they skip a second validation.
-    const prepared = rows.map((r) => (this.preparedRows.has(r) ? r : this.remember(prepareInsert(def, r, now, this.config.timeZone))));
+    const prepared = Array.from(rows, (r) => (this.preparedRows.has(r) ? r : this.remember(prepareInsert(def, r, now, this.config.timeZone))));
     if (prepared.length === 0) return [];
     const res = await this.write({ db: this, entity: def, options, kind: 'create', rows: prepared }, async (tx, changes) => {
       const inserted = await this.insertRows(tx, def, prepared, changes);
@@ -342,6 +345,7 @@ class BotDatabase implements Database {
 
   private async updateImpl(entity: EntityRef, filters: FilterInput, data: Row, options: CallOptions): Promise<number> {
     this.assertOpen();
+    checkOptions('update', options);
     const def = resolveEntity(entity);
     const filter = this.requiredFilter(def, filters, 'update');
     const prepared = prepareUpdate(def, data);
@@ -364,6 +368,7 @@ class BotDatabase implements Database {
 
   private async deleteImpl(entity: EntityRef, filters: FilterInput, options: CallOptions): Promise<number> {
     this.assertOpen();
+    checkOptions('delete', options);
     const def = resolveEntity(entity);
     const filter = this.requiredFilter(def, filters, 'delete');
     const res = await this.write({ db: this, entity: def, options, kind: 'delete', filter }, async (tx, changes) => {
@@ -387,6 +392,7 @@ class BotDatabase implements Database {
   private async saveImpl(entity: EntityRef, data: Row, options: SaveOptions): Promise<never> {
     this.assertOpen();
     const def = resolveEntity(entity);
+    checkSave(def, data, options);
     const { keyField, keyValue } = options;
     const keyed = keyField !== undefined && keyValue !== undefined && keyValue !== null;
     if (keyed && !def.columns.has(keyField)) throw BotDbError.unknownField(def.table.table, keyField, def.columnNames);
@@ -427,7 +433,7 @@ class BotDatabase implements Database {
         // Like db.delete: no filters is a mistake, {} is "every row".
         return this.delete(entity, filters as FilterInput, options);
       default:
-        throw BotDbError.badQuery(`Unknown query type ${JSON.stringify(type)}: use get, create, update, delete or count.`);
+        throw BotDbError.badArgument('query type', 'get, create, update, delete or count', type);
     }
   }
 
@@ -611,6 +617,7 @@ class BotDatabase implements Database {
 
   private async updateRows(tx: Runner, def: EntityDef, before: readonly Row[], data: Row, changes: RowChange[]): Promise<Row[]> {
     if (before.length === 0) return [];
+    checkIncrements(def, before, data);
     const pk = def.primaryKey;
     const after: Row[] = [];
     for (const st of this.statements.updateByKeys(def, before.map((r) => r[pk]), data)) after.push(...this.decode(def, await this.run(tx, st, def)));
@@ -772,7 +779,8 @@ class DbReadContext implements ReadContext {
 
   load(limit?: number): Promise<readonly Row[] | number> {
     if (limit === undefined || limit === this.limit || this.kind === 'count') return this.db.loadFromDb(this);
-    return this.db.loadFromDb(new DbReadContext(this.db, this.entity, this.kind, this.filter, this.orderBy, prepareLimit(limit), this.single, this.options));
+    // A plugin may read past the largest limit a caller may ask for (a cache's slack rows).
+    return this.db.loadFromDb(new DbReadContext(this.db, this.entity, this.kind, this.filter, this.orderBy, prepareLimit(limit, Number.MAX_SAFE_INTEGER), this.single, this.options));
   }
 }
 

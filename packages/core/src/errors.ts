@@ -77,6 +77,11 @@ export class BotDbError extends Error {
     return new BotDbError(ErrorCode.BAD_QUERY, message);
   }
 
+  /** A data API call given an argument of the wrong shape (`get(E, null)`, a bigint `limit`). */
+  static badArgument(what: string, expected: string, got: unknown): BotDbError {
+    return new BotDbError(ErrorCode.BAD_QUERY, `Bad ${what}: expected ${expected}, got ${describe(got)}.`);
+  }
+
   static closed(): BotDbError {
     return new BotDbError(ErrorCode.CLOSED, 'This botdb Database is closed. Create a new one with createDatabase().');
   }
@@ -145,6 +150,7 @@ function describe(value: unknown): string {
   if (value instanceof Date) return `Date ${Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()}`;
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'symbol') return 'a symbol';
   return `an object with keys [${Object.keys(value as object).slice(0, 8).join(', ')}]`;
 }
 

@@ -14,18 +14,44 @@ type Done = (err: Error | null, conn: unknown) => void;
 /** Receives each statement MikroORM ran, with its duration in milliseconds. */
 export type StatementListener = (sql: string, durationMs: number, failed: boolean) => void;
 
-/** MikroORM's default logger, also reporting every timed statement to botdb. */
+/**
+ * The statement shapes (SQL with placeholders) of MikroORM's statements, by their parameter
+ * array. MikroORM hands `onQuery` the shape and the parameters, then logs the statement with the
+ * same parameter array; with `debug` on, the text it logs has the values inlined. The listener
+ * must get the shape only (the `query` hook promises it never sees values).
+ */
+class StatementShapes {
+  private readonly byParams = new WeakMap<object, string>();
+
+  /** MikroORM's `onQuery`: remembers the shape, changes nothing. */
+  readonly onQuery = (sql: string, params: unknown[]): string => {
+    if (Array.isArray(params) && params.length > 0) this.byParams.set(params, sql);
+    return sql;
+  };
+
+  /** The shape of a logged statement; with parameters but no known shape, none (undefined). */
+  shapeOf(context: LogContext & { query: string }): string | undefined {
+    const params = context.params;
+    if (!Array.isArray(params) || params.length === 0) return context.query;
+    return this.byParams.get(params);
+  }
+}
+
+/** MikroORM's default logger, also reporting every timed statement to botdb, by its shape. */
 class ReportingLogger extends DefaultLogger {
   constructor(
     options: LoggerOptions,
     private readonly listener: StatementListener,
+    private readonly shapes: StatementShapes,
   ) {
     super(options);
   }
 
   override logQuery(context: { query: string } & LogContext): void {
     super.logQuery(context);
-    if (context.took !== undefined && context.query !== undefined) this.listener(context.query, context.took, context.level === 'error');
+    if (context.took === undefined || context.query === undefined) return;
+    const sql = this.shapes.shapeOf(context);
+    if (sql !== undefined) this.listener(sql, context.took, context.level === 'error');
   }
 }
 
@@ -67,6 +93,7 @@ async function driverFor(config: ResolvedConfig): Promise<Options['driver']> {
 /** Starts MikroORM for botdb. Connection failures become `BOTDB_ERR_CONNECTION`. */
 export async function connect(config: ResolvedConfig, tracker: ChangeTracker, listener: StatementListener): Promise<MikroORM> {
   const pg = config.dialect === 'postgresql';
+  const shapes = new StatementShapes();
   const options: Options = {
     driver: await driverFor(config),
     ...(pg ? { clientUrl: config.url, schema: config.postgresql.schema } : { dbName: config.url }),
@@ -77,7 +104,8 @@ export async function connect(config: ResolvedConfig, tracker: ChangeTracker, li
     forceUtcTimezone: config.timeZone === 'utc',
     pool: { ...(pg ? { min: 0, max: config.postgresql.poolSize } : {}), afterCreate: afterCreate(config) } as Options['pool'],
     debug: config.debug,
-    loggerFactory: (options) => new ReportingLogger(options, listener),
+    loggerFactory: (options) => new ReportingLogger(options, listener, shapes),
+    onQuery: shapes.onQuery,
     allowGlobalContext: false,
     ensureDatabase: false,
     discovery: { warnWhenNoEntities: false },

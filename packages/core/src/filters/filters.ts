@@ -27,22 +27,39 @@ export interface Condition {
 /** A normalised filter: its conditions, ANDed. */
 export type Filter = readonly Condition[];
 
-const OPERATORS: Readonly<Record<string, Op>> = {
-  $gt: 'gt', $gte: 'gte', $lt: 'lt', $lte: 'lte', $ne: 'ne', $in: 'in', $nin: 'nin',
-};
+// A Map, not an object literal: an operator name is a caller's string, and `"__proto__"` or
+// `"constructor"` must not find Object.prototype's members.
+const OPERATORS: ReadonlyMap<string, Op> = new Map<string, Op>([
+  ['$gt', 'gt'], ['$gte', 'gte'], ['$lt', 'lt'], ['$lte', 'lte'], ['$ne', 'ne'], ['$in', 'in'], ['$nin', 'nin'],
+]);
 
-function isOperatorObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !(value instanceof Date) && !Array.isArray(value);
+/**
+ * Most values `$in`/`$nin` lists of one filter may hold together. Each is a bound parameter:
+ * SQLite allows 32,766 per statement and PostgreSQL 65,535, and a statement also binds the
+ * filter's other conditions.
+ */
+export const MAX_LIST_VALUES = 30_000;
+
+/**
+ * A plain object (an object literal, `JSON.parse` output, a null-prototype record). Filters and
+ * operator objects must be one: only own enumerable keys count, so a class instance or a Map
+ * would read as `{}`, which means "every row" to update and delete.
+ */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Validates a filter against an entity and normalises it; throws coded errors on anything unknown. */
 export function normalizeFilter(def: EntityDef, input: FilterInput | undefined | null): Filter {
   if (input === undefined || input === null) return [];
-  if (!isOperatorObject(input)) {
-    throw BotDbError.badQuery(`filters for ${def.name} must be an object like { chat_id: "..." }, got ${Array.isArray(input) ? 'an array' : typeof input}.`);
+  if (!isPlainObject(input)) {
+    throw BotDbError.badQuery(`filters for ${def.name} must be a plain object like { chat_id: "..." }, got ${Array.isArray(input) ? 'an array' : typeof input === 'object' ? 'an instance of a class' : typeof input}.`);
   }
   const out: Condition[] = [];
   const table = def.table.table;
+  let listed = 0;
   // for-in rather than Object.entries: no pair arrays on every read (a hot path).
   for (const field in input) {
     if (!Object.hasOwn(input, field)) continue;
@@ -56,7 +73,7 @@ export function normalizeFilter(def: EntityDef, input: FilterInput | undefined |
       out.push({ column, op: 'isnull', value: null });
       continue;
     }
-    if (!isOperatorObject(spec)) {
+    if (!isPlainObject(spec)) {
       if (Array.isArray(spec)) throw BotDbError.badValue(table, field, 'a single value (use { $in: [...] } for a list)', spec);
       checkValue(table, column, spec, false);
       out.push({ column, op: 'eq', value: spec });
@@ -65,12 +82,17 @@ export function normalizeFilter(def: EntityDef, input: FilterInput | undefined |
     const ops = Object.entries(spec);
     if (ops.length === 0) throw BotDbError.badQuery(`Empty operator object on ${table}.${field}; use a value or an operator.`);
     for (const [key, value] of ops) {
-      const op = OPERATORS[key];
+      const op = OPERATORS.get(key);
       if (op === undefined) throw BotDbError.unknownOperator(table, field, key);
       if (op === 'in' || op === 'nin') {
         if (!Array.isArray(value)) throw BotDbError.badValue(table, field, `an array for ${key}`, value);
-        for (const v of value) checkValue(table, column, v, true);
-        out.push({ column, op, value: Object.freeze([...value]) });
+        listed += value.length;
+        if (listed > MAX_LIST_VALUES) {
+          throw BotDbError.badQuery(`The $in/$nin lists of one filter on ${table} may hold at most ${MAX_LIST_VALUES} values together; split the call or filter on a range.`);
+        }
+        const list: unknown[] = [...value];
+        for (const v of list) checkValue(table, column, v, true);
+        out.push({ column, op, value: Object.freeze(list) });
       } else if (value === null) {
         if (op === 'ne') out.push({ column, op: 'notnull', value: null });
         else throw BotDbError.badValue(table, field, `a value for ${key} (null only works with equality and $ne)`, value);
@@ -239,8 +261,9 @@ export function normalizeOrderBy(def: EntityDef, input: string | readonly string
   if (list.length === 0) return NO_ORDER;
   const terms: OrderTerm[] = [];
   let hasKey = false;
+  // for-of visits a hole in the list as undefined (refused below); map would skip it.
   for (const term of list as readonly unknown[]) {
-    if (typeof term !== 'string' || term === '' || term === '-') throw BotDbError.badQuery(`orderBy terms must be column names, got ${JSON.stringify(term)}.`);
+    if (typeof term !== 'string' || term === '' || term === '-') throw BotDbError.badArgument('orderBy', 'column names ("-time" for descending)', term);
     const desc = term.startsWith('-');
     const name = desc ? term.slice(1) : term;
     const column = def.columns.get(name);
