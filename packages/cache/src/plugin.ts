@@ -52,6 +52,8 @@ export interface CacheStats {
   patches: number;
   entriesL1: number;
   bytesL1: number;
+  /** Changes the fill-race log holds (bounded by time and by count). */
+  changeLogSize: number;
   l2Errors: number;
   busErrors: number;
   /** True while the invalidation bus is down: every read goes to the database, nothing is cached. */
@@ -166,6 +168,7 @@ export class CachePlugin implements BotDbPlugin {
       hitRate: total === 0 ? 0 : answered / total,
       entriesL1: this.l1?.size ?? 0,
       bytesL1: this.l1?.calculatedSize ?? 0,
+      changeLogSize: this.log?.size ?? 0,
       l2Errors: this.l2?.errors ?? 0,
       busErrors: this.bus?.errors ?? 0,
       degraded: this.degraded,

@@ -162,6 +162,30 @@ describe('CachePlugin: maintained lists and counts (SQLite)', function () {
     });
   });
 
+  describe('memory stays bounded', function () {
+    it('a read with a huge key is not cached; entries count their keys', async function () {
+      const cache = new CachePlugin({ bloom: false });
+      const db = await dbs.create({ plugins: [cache] });
+      const big = 'k'.repeat(20_000);
+      for (let i = 0; i < 5; i++) await db.get(ChatStreams, { filters: { stream_id: `${big}${i}` }, single: true });
+      expect(cache.stats().entriesL1).to.equal(0);
+      const key = 'k'.repeat(8_000);
+      await db.get(ChatStreams, { filters: { stream_id: key }, single: true });
+      expect(cache.stats().bytesL1, 'the key counts').to.be.greaterThan(key.length * 4);
+    });
+
+    it('the fill-race log forgets by time while nothing is written', async function () {
+      this.timeout(20_000);
+      const cache = new CachePlugin({ changeLogMs: 300 });
+      const db = await dbs.create({ plugins: [cache] });
+      await db.createMany(Messages, Array.from({ length: 200 }, (_, i) => message('log', i, { message_id: `log${i}` })));
+      expect(cache.stats().changeLogSize).to.be.greaterThan(0);
+      const until = Date.now() + 10_000;
+      while (cache.stats().changeLogSize > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(cache.stats().changeLogSize).to.equal(0);
+    });
+  });
+
   describe('a warm chat turn', function () {
     it('the recent-messages read and the counts run 0 statements (cache + batch)', async function () {
       const db = await dbs.create({ plugins: [new CachePlugin(), new BatchPlugin()] });
