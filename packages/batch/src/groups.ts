@@ -119,3 +119,31 @@ export function groupWrites(items: readonly Pending[], zone: TimeZoneMode): Grou
   }
   return groups;
 }
+
+/**
+ * The groups in execution units: each update group joins the updates of its entity that
+ * directly precede it among that entity's groups (no insert, delete or save of the entity in
+ * between), so a flush's stream updates run as one `updateMany`. A unit runs where its first
+ * group stood; groups of other entities it moves past are independent of it (botdb's tables
+ * have no foreign keys between them). Groups that are not updates are units of one.
+ */
+export function updateRuns(groups: readonly Group[]): Group[][] {
+  const units: Group[][] = [];
+  const open = new Map<string, Group[]>();
+  for (const g of groups) {
+    const entity = g.entity.name;
+    if (g.kind !== 'update') {
+      open.delete(entity);
+      units.push([g]);
+      continue;
+    }
+    const run = open.get(entity);
+    if (run) run.push(g);
+    else {
+      const unit = [g];
+      open.set(entity, unit);
+      units.push(unit);
+    }
+  }
+  return units;
+}

@@ -1,6 +1,6 @@
 import { SyncHook } from 'tapable';
 import { ErrorCode, isTransient, matchesFilter, normalizeFilter, Stage, type BotDbPlugin, type Database, type Pipeline, type ReadContext, type Row, type WriteContext, type WriteResult } from '@botdb/core';
-import { filterToInput, groupWrites, type Group, type Pending } from './groups.js';
+import { filterToInput, groupWrites, updateRuns, type Group, type Pending } from './groups.js';
 import { resolveBatchOptions, type BatchKind, type BatchPluginOptions, type ResolvedBatchOptions } from './options.js';
 import { createAffects, deleteAffects, saveAffects, updateAffects } from './overlap.js';
 
@@ -384,11 +384,25 @@ export class BatchPlugin implements BotDbPlugin {
     await this.db.transaction(
       async (tx) => {
         const items = typeof source === 'function' ? source() : source;
-        for (const g of groupWrites(items, this.db.config.timeZone)) await this.runGroup(tx, g, results);
+        for (const run of updateRuns(groupWrites(items, this.db.config.timeZone))) {
+          if (run.length === 1) await this.runGroup(tx, run[0]!, results);
+          else await this.runUpdates(tx, run as Extract<Group, { kind: 'update' }>[], results);
+        }
       },
       FLUSH_TRANSACTION,
     );
     return results;
+  }
+
+  /** Update groups of one entity that follow each other: one `updateMany` (on PostgreSQL a constant number of statements). */
+  private async runUpdates(db: Database, run: readonly Extract<Group, { kind: 'update' }>[], results: Map<Pending, WriteResult>): Promise<void> {
+    const counts = await db.updateMany(
+      run[0]!.entity.name,
+      run.map((g) => ({ filters: filterToInput(g.filter), data: g.data })),
+    );
+    run.forEach((g, i) => {
+      for (const item of g.items) results.set(item, { count: counts[i]! });
+    });
   }
 
   private async runGroup(db: Database, g: Group, results: Map<Pending, WriteResult>): Promise<void> {

@@ -32,6 +32,28 @@ describe('BatchPlugin on PostgreSQL', function () {
     expect(rows.map((r) => r.message_id)).to.deep.equal(Array.from({ length: 100 }, (_, i) => `m-pg-${i}`));
   });
 
+  it('a flush of 32 turns (a message and its stream update each) runs a constant number of statements', async function () {
+    const db = await dbs.create({ plugins: [new BatchPlugin(), new CachePlugin()] });
+    await db.createMany(ChatStreams, Array.from({ length: 32 }, (_, i) => stream(`t${i}`)));
+    for (let i = 0; i < 32; i++) await db.get(ChatStreams, { filters: { stream_id: `t${i}` }, single: true });
+    const sql = recordStatements(db);
+    await Promise.all(
+      Array.from({ length: 32 }, (_, i) =>
+        Promise.all([
+          db.create(Messages, message(`t${i}`, i)),
+          db.update(ChatStreams, { stream_id: `t${i}` }, i % 2 ? { message_count: { $inc: 1 }, last_active_time: i } : { message_count: { $inc: 1 }, reply_count: { $inc: 1 }, last_active_time: i }),
+        ]),
+      ),
+    );
+    // One INSERT, one locking SELECT of the streams, one UPDATE per set of changed columns (2).
+    expect(sql.list.map((s) => s.split(' ')[0])).to.deep.equal(['INSERT', 'SELECT', 'UPDATE', 'UPDATE']);
+    for (let i = 0; i < 32; i++) {
+      const row = await db.get(ChatStreams, { filters: { stream_id: `t${i}` }, single: true });
+      expect([row?.message_count, row?.reply_count, row?.last_active_time], `t${i} (cached)`).to.deep.equal([1, i % 2 ? 0 : 1, i]);
+      expect(await db.get(ChatStreams, { filters: { stream_id: `t${i}` }, single: true, cache: false })).to.deep.equal(row);
+    }
+  });
+
   it('a database error at COMMIT keeps its code (as for a direct write), not BOTDB_ERR_PLUGIN; neighbours commit', async function () {
     const name = 'commit_error';
     const db = await dbs.create({ plugins: [new BatchPlugin()] }, name);

@@ -10,7 +10,7 @@ import { decodeValue, encodeValue, type Row } from './schema/codec.js';
 import type { ColumnDef } from './schema/types.js';
 import { syncSchema, type SyncReport } from './schema/sync.js';
 import { decodedKinds, rowBuilder, type RowBuilder } from './schema/row-builder.js';
-import { checkIncrements, checkOptions, checkSave, prepareInsert, prepareLimit, prepareUpdate } from './api/rows.js';
+import { checkIncrements, checkOptions, checkSave, isIncrement, prepareInsert, prepareLimit, prepareUpdate } from './api/rows.js';
 import { StatementBuilder, type Statement } from './api/statements.js';
 import type { CallOptions, Database, GetOptions, QueryOptions, SaveOptions, SessionEntityManager, TransactionOptions } from './api/types.js';
 import { connect, sqlitePragmas } from './engine/connect.js';
@@ -355,6 +355,84 @@ class BotDatabase implements Database {
       return { count: before.length };
     });
     return res.count ?? 0;
+  }
+
+  async updateMany(entity: EntityRef, updates: readonly { readonly filters: FilterInput; readonly data: Row }[], options: CallOptions = NO_OPTIONS): Promise<number[]> {
+    try {
+      this.assertOpen();
+      checkOptions('updateMany', options);
+      const def = resolveEntity(entity);
+      if (!Array.isArray(updates)) throw BotDbError.badQuery(`updateMany(${def.name}, updates) takes an array of { filters, data }.`);
+      const prepared = updates.map((u: unknown) => {
+        if (typeof u !== 'object' || u === null || Array.isArray(u)) throw BotDbError.badQuery(`updateMany(${def.name}) takes { filters, data } objects.`);
+        const { filters, data } = u as { filters?: unknown; data?: unknown };
+        return { filter: this.requiredFilter(def, filters, 'updateMany'), data: prepareUpdate(def, data as Row) };
+      });
+      if (prepared.length === 0) return [];
+      const scope = this.scope();
+      if (scope) {
+        await scope.em?.flush();
+        return await this.updateEach(runnerOf(scope), def, prepared, scope.changes);
+      }
+      return await this.transaction((tx) => (tx as unknown as BotDatabase).updateManyHere(def, prepared), { ambient: false });
+    } catch (e) {
+      this.failed('update', entity, e);
+      throw e;
+    }
+  }
+
+  /** `updateMany` on the transaction this handle is bound to. */
+  private updateManyHere(def: EntityDef, updates: readonly { readonly filter: Filter; readonly data: Row }[]): Promise<number[]> {
+    const scope = this.scope()!;
+    return this.updateEach(runnerOf(scope), def, updates, scope.changes);
+  }
+
+  /**
+   * The updates of `updateMany`, on one transaction. On PostgreSQL, when every update selects
+   * rows by an equality on one column (text or integer) with distinct values, their rows are
+   * read with one locking SELECT and updated with one statement per set of changed columns.
+   */
+  private async updateEach(tx: Runner, def: EntityDef, updates: readonly { readonly filter: Filter; readonly data: Row }[], changes: RowChange[]): Promise<number[]> {
+    const column = this.config.dialect === 'postgresql' && updates.length > 1 ? sharedKeyColumn(updates) : undefined;
+    if (column === undefined) {
+      const counts: number[] = [];
+      for (const u of updates) {
+        const before = this.decode(def, await this.run(tx, this.statements.select(def, u.filter, [], undefined, true), def));
+        await this.updateRows(tx, def, before, u.data, changes);
+        counts.push(before.length);
+      }
+      return counts;
+    }
+    const keyOf = (v: unknown) => `${typeof v}:${String(v)}`;
+    const filter = normalizeFilter(def, { [column]: { $in: updates.map((u) => u.filter[0]!.value) } });
+    const before = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], undefined, true), def));
+    const byKey = new Map<string, Row[]>();
+    for (const b of before) {
+      const k = keyOf(b[column]);
+      const list = byKey.get(k);
+      if (list) list.push(b);
+      else byKey.set(k, [b]);
+    }
+    // Updates with the same changed columns (and increments) share a statement.
+    const shapes = new Map<string, { key: unknown; data: Row }[]>();
+    for (const u of updates) {
+      const rows = byKey.get(keyOf(u.filter[0]!.value));
+      if (!rows) continue;
+      checkIncrements(def, rows, u.data);
+      const shape = Object.keys(u.data)
+        .map((c) => `${c}${isIncrement(u.data[c]) ? '+' : '='}`)
+        .join(',');
+      const list = shapes.get(shape);
+      if (list) list.push({ key: u.filter[0]!.value, data: u.data });
+      else shapes.set(shape, [{ key: u.filter[0]!.value, data: u.data }]);
+    }
+    const pk = def.primaryKey;
+    const after = new Map<unknown, Row>();
+    for (const items of shapes.values()) {
+      for (const st of this.statements.updateByColumnValues(def, column, items)) for (const r of this.decode(def, await this.run(tx, st, def))) after.set(r[pk], r);
+    }
+    for (const b of before) changes.push({ entity: def, kind: 'update', key: b[pk] as number, before: b, after: after.get(b[pk]) });
+    return updates.map((u) => byKey.get(keyOf(u.filter[0]!.value))?.length ?? 0);
   }
 
   async delete(entity: EntityRef, filters: FilterInput, options: CallOptions = NO_OPTIONS): Promise<number> {
@@ -756,6 +834,24 @@ class BotDatabase implements Database {
     })();
     return this.closing;
   }
+}
+
+/**
+ * The column every update selects its rows by, when each filter is one equality on that same
+ * text or integer column with a distinct value and changes at least one column; else undefined.
+ */
+function sharedKeyColumn(updates: readonly { readonly filter: Filter; readonly data: Row }[]): string | undefined {
+  const first = updates[0]!.filter[0];
+  if (first === undefined) return undefined;
+  const column = first.column;
+  if (column.kind !== 'text' && column.kind !== 'integer') return undefined;
+  const seen = new Set<unknown>();
+  for (const u of updates) {
+    const c = u.filter[0];
+    if (u.filter.length !== 1 || c!.op !== 'eq' || c!.column !== column || seen.has(c!.value) || Object.keys(u.data).length === 0) return undefined;
+    seen.add(c!.value);
+  }
+  return column.name;
 }
 
 /** The columns whose driver values differ from their JS form on a dialect. */

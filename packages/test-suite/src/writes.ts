@@ -197,6 +197,57 @@ export function writeTests(ctx: SuiteContext): void {
     });
   });
 
+  describe('updateMany', function () {
+    it('runs each update in order and returns each count, as single updates would', async function () {
+      const ids = [ctx.uid('um'), ctx.uid('um'), ctx.uid('um')];
+      const created = [];
+      for (const id of ids) created.push(await ctx.db.create(ChatStreams, chatStream(id, { message_count: 1 })));
+      const counts = await ctx.db.updateMany(ChatStreams, [
+        { filters: { stream_id: ids[0]! }, data: { message_count: { $inc: 2 }, last_active_time: 9 } },
+        { filters: { stream_id: ids[1]! }, data: { message_count: { $inc: 5 }, last_active_time: 8 } },
+        { filters: { stream_id: ids[2]! }, data: { user_nickname: 'renamed' } },
+        { filters: { stream_id: ctx.uid('absent') }, data: { message_count: 3 } },
+      ]);
+      expect(counts).to.deep.equal([1, 1, 1, 0]);
+      const rows = await ctx.db.get(ChatStreams, { filters: { stream_id: { $in: ids } }, orderBy: 'id', cache: false });
+      expect(rows.map((r) => [r.message_count, r.last_active_time])).to.deep.equal([
+        [3, 9],
+        [6, 8],
+        [1, created[2]!.last_active_time],
+      ]);
+      expect(rows.map((r) => r.user_nickname)).to.deep.equal([created[0]!.user_nickname, created[1]!.user_nickname, 'renamed']);
+    });
+
+    it('updates every row a key selects, and the same key twice in order', async function () {
+      const chat = ctx.uid('chat');
+      await ctx.db.createMany(Messages, [message(chat), message(chat), message(ctx.uid('chat'))]);
+      expect(await ctx.db.updateMany(Messages, [{ filters: { chat_id: chat }, data: { memorized_times: { $inc: 1 } } }, { filters: { chat_id: chat }, data: { memorized_times: { $inc: 1 } } }])).to.deep.equal([2, 2]);
+      expect((await ctx.db.get(Messages, { filters: { chat_id: chat }, cache: false })).map((m) => m.memorized_times)).to.deep.equal([2, 2]);
+    });
+
+    it('is one transaction: a failing update leaves the others undone', async function () {
+      const id = ctx.uid('um');
+      await ctx.db.create(ChatStreams, chatStream(id, { message_count: 1 }));
+      const other = ctx.uid('um');
+      await ctx.db.create(ChatStreams, chatStream(other));
+      await expectCode(() =>
+        ctx.db.updateMany(ChatStreams, [
+          { filters: { stream_id: id }, data: { message_count: 7 } },
+          { filters: { stream_id: other }, data: { message_count: { $inc: 2 ** 40 } } },
+        ]),
+        'BOTDB_ERR_BAD_VALUE',
+      );
+      expect((await ctx.db.get(ChatStreams, { filters: { stream_id: id }, single: true, cache: false }))?.message_count).to.equal(1);
+    });
+
+    it('rejects what update rejects, before any write', async function () {
+      await expectCode(() => ctx.db.updateMany(ChatStreams, [{ filters: undefined as never, data: { message_count: 1 } }]), 'BOTDB_ERR_BAD_QUERY');
+      await expectCode(() => ctx.db.updateMany(ChatStreams, {} as never), 'BOTDB_ERR_BAD_QUERY');
+      await expectCode(() => ctx.db.updateMany(ChatStreams, [{ filters: { nope: 1 }, data: { message_count: 1 } }]), 'BOTDB_ERR_UNKNOWN_FIELD');
+      expect(await ctx.db.updateMany(ChatStreams, [])).to.deep.equal([]);
+    });
+  });
+
   describe('delete', function () {
     it('deletes the matching rows and returns how many', async function () {
       const chat = ctx.uid('chat');

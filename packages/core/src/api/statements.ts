@@ -143,6 +143,45 @@ export class StatementBuilder {
   }
 
   /**
+   * One UPDATE for many rows on PostgreSQL: each `(key, values...)` tuple of a VALUES list sets
+   * the rows whose `keyColumn` equals its key, with the same columns (`data`'s shape; an
+   * increment adds its value). Returns the updated rows. Split into chunks under the parameter
+   * limit. Values are cast to their column's type (a VALUES list has no column types of its own).
+   */
+  updateByColumnValues(def: EntityDef, keyColumn: string, items: readonly { readonly key: unknown; readonly data: Row }[]): Statement[] {
+    const cols = Object.keys(items[0]!.data);
+    const castOf = (name: string) => {
+      const t = def.columns.get(name)!.pgType;
+      return t === 'SERIAL' ? 'INTEGER' : t === 'BIGSERIAL' ? 'BIGINT' : t;
+    };
+    const casts = [castOf(keyColumn), ...cols.map(castOf)];
+    const names = ['"__k"', ...cols.map((_, i) => `"__${i}"`)];
+    const set = cols
+      .map((c, i) => (isIncrement(items[0]!.data[c]) ? `${quoteIdent(c)} = COALESCE(t.${quoteIdent(c)}, 0) + v."__${i}"` : `${quoteIdent(c)} = v."__${i}"`))
+      .join(', ');
+    const returning = def.columnNames.map((c) => `t.${quoteIdent(c)}`).join(', ');
+    const perChunk = Math.max(1, Math.floor(MAX_PARAMS[this.dialect] / (cols.length + 1)));
+    const out: Statement[] = [];
+    for (let i = 0; i < items.length; i += perChunk) {
+      const chunk = items.slice(i, i + perChunk);
+      const params: unknown[] = [];
+      const tuples = chunk.map((item) => {
+        params.push(this.encode(def, keyColumn, item.key));
+        for (const c of cols) {
+          const v = item.data[c];
+          params.push(isIncrement(v) ? v.$inc : this.encode(def, c, v));
+        }
+        return `(${casts.map((t) => `?::${t}`).join(', ')})`;
+      });
+      out.push({
+        sql: `UPDATE ${this.table(def)} AS t SET ${set} FROM (VALUES ${tuples.join(', ')}) AS v(${names.join(', ')}) WHERE t.${quoteIdent(keyColumn)} = v."__k" RETURNING ${returning}`,
+        params,
+      });
+    }
+    return out;
+  }
+
+  /**
    * DELETE of the rows with these primary keys. No RETURNING: MikroORM's `sqlite3` dialect runs
    * any statement starting with DELETE without fetching rows, so the caller selects them first.
    */

@@ -77,6 +77,15 @@ export interface Database {
   createMany<E extends EntityRef>(entity: E, rows: readonly Partial<RowOf<E>>[], options?: CallOptions): Promise<RowOf<E>[]>;
   /** Updates every row matching `filters` (pass `{}` for all); returns how many. */
   update<E extends EntityRef>(entity: E, filters: FilterInput, data: UpdateOf<RowOf<E>>, options?: CallOptions): Promise<number>;
+  /**
+   * Runs several updates in one transaction, in order, and returns each one's count. Like
+   * `db.transaction()`, it is not offered to plugins' write hooks (it is one transaction of
+   * its own, or joins the open one). On PostgreSQL, updates that each select rows by one
+   * equality on the same column, with distinct values, run as one locking SELECT plus one
+   * `UPDATE ... FROM (VALUES ...)` per set of changed columns, instead of two statements each:
+   * the batch plugin's flushes use it.
+   */
+  updateMany<E extends EntityRef>(entity: E, updates: readonly { readonly filters: FilterInput; readonly data: UpdateOf<RowOf<E>> }[], options?: CallOptions): Promise<number[]>;
   /** Deletes every row matching `filters` (pass `{}` for all); returns how many. */
   delete(entity: EntityRef, filters: FilterInput, options?: CallOptions): Promise<number>;
   /** Updates the first row whose `keyField` equals `keyValue`, else inserts `data`; returns the row. */
