@@ -92,7 +92,7 @@ export const DEFAULTS = Object.freeze({
   changeLogMs: 10_000,
   ackTimeoutMs: 1_000,
   l2TimeoutMs: 100,
-  listSlack: 4,
+  listSlack: 0,
 } as const) satisfies CachePluginOptions;
 
 function positive(value: unknown, fallback: number, option: string): number {

@@ -175,7 +175,7 @@ describe('CachePlugin on SQLite', function () {
           PermissionNodes: ['node_name'], Videos: ['video_hash'], GraphNodes: ['concept'],
         },
         bloomExpectedItems: 100_000, l2: undefined, redisUrl: undefined, channel: 'botdb:cache:invalidate', changeLogMs: 10_000,
-        ackTimeoutMs: 1_000, l2TimeoutMs: 100, listSlack: 4,
+        ackTimeoutMs: 1_000, l2TimeoutMs: 100, listSlack: 0,
       });
     });
 
