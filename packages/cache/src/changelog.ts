@@ -13,6 +13,12 @@ interface Logged {
   readonly rows: readonly Row[] | null;
 }
 
+/** One entity's changes, oldest first from `head` (forgetting advances `head`; the array is compacted now and then). */
+interface EntityLog {
+  items: Logged[];
+  head: number;
+}
+
 interface InDoubt {
   readonly entity: string;
   readonly at: number;
@@ -29,7 +35,7 @@ export interface ChangeLogOptions {
 
 export class ChangeLog {
   private seqNo = 0;
-  private readonly byEntity = new Map<string, Logged[]>();
+  private readonly byEntity = new Map<string, EntityLog>();
   private readonly inDoubt = new Map<RowChange, InDoubt>();
   /** Changes at or below this sequence number were forgotten. */
   private forgottenUpTo = 0;
@@ -44,18 +50,19 @@ export class ChangeLog {
   /** Changes remembered, over all entities (for tests and stats). */
   get size(): number {
     let n = this.inDoubt.size;
-    for (const list of this.byEntity.values()) n += list.length;
+    for (const log of this.byEntity.values()) n += log.items.length - log.head;
     return n;
   }
 
   record(entity: string, rows: readonly Row[] | null): void {
-    let list = this.byEntity.get(entity);
-    if (!list) {
-      list = [];
-      this.byEntity.set(entity, list);
+    let log = this.byEntity.get(entity);
+    if (!log) {
+      log = { items: [], head: 0 };
+      this.byEntity.set(entity, log);
     }
-    list.push({ seq: ++this.seqNo, at: Date.now(), rows });
-    if (list.length > this.options.maxPerEntity) this.forget(list, list.length - this.options.maxPerEntity);
+    log.items.push({ seq: ++this.seqNo, at: Date.now(), rows });
+    const over = log.items.length - log.head - this.options.maxPerEntity;
+    if (over > 0) this.forget(log, over);
   }
 
   /** A change about to commit: until `settle`, no read it could affect fills. */
@@ -71,18 +78,23 @@ export class ChangeLog {
   /** Forgets what is older than `keepMs`; any read still running from before then will not fill. */
   prune(now = Date.now()): void {
     const keepMs = this.options.keepMs;
-    for (const [entity, list] of this.byEntity) {
+    for (const [entity, log] of this.byEntity) {
       let drop = 0;
-      while (drop < list.length && now - list[drop]!.at > keepMs) drop++;
-      if (drop > 0) this.forget(list, drop);
-      if (list.length === 0) this.byEntity.delete(entity);
+      while (log.head + drop < log.items.length && now - log.items[log.head + drop]!.at > keepMs) drop++;
+      if (drop > 0) this.forget(log, drop);
+      if (log.head === log.items.length) this.byEntity.delete(entity);
     }
     for (const [change, d] of this.inDoubt) if (now - d.at > keepMs) this.inDoubt.delete(change);
   }
 
-  private forget(list: Logged[], n: number): void {
-    this.forgottenUpTo = Math.max(this.forgottenUpTo, list[n - 1]!.seq);
-    list.splice(0, n);
+  private forget(log: EntityLog, n: number): void {
+    log.head += n;
+    this.forgottenUpTo = Math.max(this.forgottenUpTo, log.items[log.head - 1]!.seq);
+    // Compact once the forgotten part is as large as the rest: amortised O(1) per change.
+    if (log.head >= 1024 && log.head * 2 >= log.items.length) {
+      log.items = log.items.slice(log.head);
+      log.head = 0;
+    }
   }
 
   /** Whether a change after `since`, or one not yet committed, could affect a read of `entity` with `filter`. */
@@ -92,10 +104,10 @@ export class ChangeLog {
     for (const d of this.inDoubt.values()) {
       if (d.entity === entity && (d.rows === null || d.rows.some((r) => matchesFilter(filter, r, zone)))) return true;
     }
-    const list = this.byEntity.get(entity);
-    if (!list) return false;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const c = list[i]!;
+    const log = this.byEntity.get(entity);
+    if (!log) return false;
+    for (let i = log.items.length - 1; i >= log.head; i--) {
+      const c = log.items[i]!;
       if (c.seq <= since) break;
       if (c.rows === null || c.rows.some((r) => matchesFilter(filter, r, zone))) return true;
     }
