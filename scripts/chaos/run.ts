@@ -14,6 +14,7 @@
 import { commitReply } from './scenarios/commit-reply.js';
 import { diskFull } from './scenarios/disk-full.js';
 import { kill } from './scenarios/kill.js';
+import { memory } from './scenarios/memory.js';
 import { pgRestart } from './scenarios/pg-restart.js';
 import { redisRestart } from './scenarios/redis-restart.js';
 import { sqliteLock } from './scenarios/sqlite-lock.js';
@@ -26,6 +27,7 @@ const SCENARIOS: readonly (readonly [string, Scenario])[] = [
   ['redis', redisRestart],
   ['lock', sqliteLock],
   ['disk-full', diskFull],
+  ['memory', memory],
 ];
 
 const args = process.argv.slice(2);

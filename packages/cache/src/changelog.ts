@@ -39,6 +39,7 @@ export class ChangeLog {
   private readonly inDoubt = new Map<RowChange, InDoubt>();
   /** Changes at or below this sequence number were forgotten. */
   private forgottenUpTo = 0;
+  private lastPrune = Date.now();
 
   constructor(private readonly options: ChangeLogOptions) {}
 
@@ -60,9 +61,12 @@ export class ChangeLog {
       log = { items: [], head: 0 };
       this.byEntity.set(entity, log);
     }
-    log.items.push({ seq: ++this.seqNo, at: Date.now(), rows });
+    const now = Date.now();
+    log.items.push({ seq: ++this.seqNo, at: now, rows });
     const over = log.items.length - log.head - this.options.maxPerEntity;
     if (over > 0) this.forget(log, over);
+    // Also by time here: a busy loop of awaits that complete without I/O starves timers.
+    if (now - this.lastPrune > this.options.keepMs / 2) this.prune(now);
   }
 
   /** A change about to commit: until `settle`, no read it could affect fills. */
@@ -77,6 +81,7 @@ export class ChangeLog {
 
   /** Forgets what is older than `keepMs`; any read still running from before then will not fill. */
   prune(now = Date.now()): void {
+    this.lastPrune = now;
     const keepMs = this.options.keepMs;
     for (const [entity, log] of this.byEntity) {
       let drop = 0;

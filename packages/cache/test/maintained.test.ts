@@ -150,6 +150,14 @@ describe('CachePlugin: maintained lists and counts (SQLite)', function () {
       expect(log.size).to.equal(0);
     });
 
+    it('recording prunes by time too (a busy loop of awaits can starve the prune timer)', async function () {
+      const log = new ChangeLog({ keepMs: 40, maxPerEntity: 1000, zone: 'utc' });
+      for (let i = 0; i < 5; i++) log.record('Messages', [row]);
+      await new Promise((r) => setTimeout(r, 100));
+      log.record('Messages', [row]);
+      expect(log.size).to.equal(1);
+    });
+
     it('a change from another process drops a cached count or list instead of moving it', function () {
       const l1 = new L1Store({ maxEntries: 10, maxBytes: 1_000_000, zone: 'utc', onEvict: () => undefined });
       const entry: Entry = { key: 'k', entity: 'Messages', filter, value: 3, mode: 'count', negative: false, indexColumn: 'chat_id', indexValues: ['sx'], pending: 0 };
