@@ -7,4 +7,4 @@ export type { CachePluginOptions } from '../../packages/cache/src/index.js';
 // The crash tests' writer process and its driver, reused as they are.
 export { runChild } from '../../packages/batch/test/crash-child.js';
 // The seeded PRNG of the test suites, so a failing run can be replayed.
-export { prng } from '../../packages/test-suite/src/helpers.js';
+export { prng, stallProbe } from '../../packages/test-suite/src/helpers.js';

@@ -68,28 +68,8 @@ export function tally(stored: readonly string[], acked: Iterable<string>): { los
   return { lost, duplicates };
 }
 
-/**
- * Measures the worst event-loop stall: the longest gap between ticks of a 5 ms timer, counting
- * the gap up to `stop()` (a stall that ends before the first tick would escape a histogram).
- */
-export function stallProbe(): { stop(): number } {
-  let last = performance.now();
-  let worst = 0;
-  const tick = (): void => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last);
-    last = now;
-  };
-  const timer = setInterval(tick, 5);
-  return {
-    stop() {
-      tick();
-      clearInterval(timer);
-      // The timer's own period is not a stall.
-      return Math.max(0, worst - 5);
-    },
-  };
-}
+/** The worst event-loop stall probe, shared with the tests. */
+export { stallProbe } from './deps.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'mocha';
 import { expect } from 'chai';
 import { ChatStreams, createDatabase, Messages, type Database } from '@botdb/core';
-import { startPgProxy, type CommitFault, type PgProxy } from '@botdb/test-suite';
+import { dropSchemas, startPgProxy, type CommitFault, type PgProxy } from '@botdb/test-suite';
 import { BatchPlugin } from '@botdb/batch';
 import { message, PG_URL, skipUnless, stream } from './support.js';
 
@@ -28,9 +28,7 @@ describe('BatchPlugin on PostgreSQL: a flush whose COMMIT reply is lost', functi
     proxy.refuse = false;
     await db.close();
     await proxy.close();
-    const admin = await createDatabase({ url: PG_URL, syncSchema: false });
-    await admin.orm.em.getConnection().execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.close();
+    await dropSchemas(PG_URL, [schema]);
   });
 
   /** 40 inserts and 20 increments of one counter, issued together (one flush), its COMMIT meeting `fault`. */

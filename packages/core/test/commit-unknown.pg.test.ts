@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'mocha';
 import { expect } from 'chai';
 import { ChatStreams, createDatabase, Messages, type CommitContext, type Database } from '../src/index.js';
 // @botdb/test-suite depends on core; core's tests import it by path (see conformance.test.ts).
-import { PG_URL, skipUnless, startPgProxy, type PgProxy } from '../../test-suite/src/index.js';
+import { dropSchemas, PG_URL, skipUnless, startPgProxy, type PgProxy } from '../../test-suite/src/index.js';
 
 function message(chat: string, n: number): Record<string, unknown> {
   return {
@@ -34,9 +34,7 @@ describe('PostgreSQL: a COMMIT whose reply is lost (direct writes)', function ()
     proxy.refuse = false;
     await db.close();
     await proxy.close();
-    const admin = await createDatabase({ url: PG_URL, syncSchema: false });
-    await admin.orm.em.getConnection().execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.close();
+    await dropSchemas(PG_URL, [schema]);
   });
 
   it('the COMMIT went through but its reply was lost: the write resolves, is stored once, and fires committed', async function () {

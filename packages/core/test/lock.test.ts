@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ChatStreams, createDatabase, ErrorCode, type Database } from '../src/index.js';
 import { tempDir } from './support/sqlite.js';
+// @botdb/test-suite depends on core; core's tests import it by path (see conformance.test.ts).
+import { stallProbe } from '../../test-suite/src/index.js';
 
 /** How long the other process holds the lock. */
 const LOCK_MS = 2000;
@@ -38,26 +40,15 @@ async function holdLock(file: string, ms: number): Promise<ChildProcess> {
   return child;
 }
 
-/**
- * Runs `fn` and returns its result with the longest event-loop stall (ms) seen meanwhile: the
- * longest gap between ticks of a 5 ms timer, counting the gap up to the end (a stall that starts
- * and ends before the timer's first tick would escape a sampling histogram).
- */
+/** Runs `fn` and returns its result with the longest event-loop stall (ms) seen meanwhile. */
 async function worstStall<T>(fn: () => Promise<T>): Promise<{ value: T; stallMs: number }> {
-  let last = performance.now();
-  let worst = 0;
-  const tick = (): void => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last);
-    last = now;
-  };
-  const timer = setInterval(tick, 5);
+  const probe = stallProbe();
   try {
     const value = await fn();
-    tick();
-    return { value, stallMs: worst };
-  } finally {
-    clearInterval(timer);
+    return { value, stallMs: probe.stop() };
+  } catch (e) {
+    probe.stop();
+    throw e;
   }
 }
 

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createDatabase, Messages, type Database } from '../src/index.js';
 import { NAMED_PER_CONNECTION } from '../src/engine/pg-reader.js';
 // @botdb/test-suite depends on core; core's tests import it by path (see conformance.test.ts).
-import { PG_URL, skipUnless, startPgProxy, type PgProxy } from '../../test-suite/src/index.js';
+import { dropSchemas, PG_URL, skipUnless, startPgProxy, type PgProxy } from '../../test-suite/src/index.js';
 
 describe('PostgreSQL prepared statements stay bounded per connection', function () {
   this.timeout(120_000);
@@ -30,9 +30,7 @@ describe('PostgreSQL prepared statements stay bounded per connection', function 
     if (PG_URL === undefined) return;
     await db.close();
     await proxy.close();
-    const admin = await createDatabase({ url: PG_URL, syncSchema: false });
-    await admin.orm.em.getConnection().execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.close();
+    await dropSchemas(PG_URL, [schema]);
   });
 
   /** `n` message ids, the first 50 of stored rows. */

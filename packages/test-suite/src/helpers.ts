@@ -53,12 +53,18 @@ export class TestDatabases {
 
   async cleanup(): Promise<void> {
     for (const db of this.open.splice(0)) await db.close().catch(() => undefined);
-    if (this.kind === 'pg' && this.schemas.length > 0) {
-      const admin = await createDatabase({ url: PG_URL!, syncSchema: false });
-      for (const s of this.schemas.splice(0)) await admin.orm.em.getConnection().execute(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-      await admin.close();
-    }
+    if (this.kind === 'pg' && this.schemas.length > 0) await dropSchemas(PG_URL!, this.schemas.splice(0));
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Drops PostgreSQL schemas a test made (and everything in them), through a connection of its own. */
+export async function dropSchemas(url: string, schemas: readonly string[]): Promise<void> {
+  const admin = await createDatabase({ url, syncSchema: false });
+  try {
+    for (const s of schemas) await admin.orm.em.getConnection().execute(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+  } finally {
+    await admin.close();
   }
 }
 
@@ -74,6 +80,29 @@ export function recordStatements(db: Database): { readonly list: string[]; reado
       return list.length;
     },
     reset: () => void list.splice(0),
+  };
+}
+
+/**
+ * Measures the worst event-loop stall: the longest gap between ticks of a 5 ms timer, counting
+ * the gap up to `stop()` (a stall that starts and ends before a sampling histogram's first
+ * sample would escape it). `stop()` returns it in ms, the timer's own period taken off.
+ */
+export function stallProbe(): { stop(): number } {
+  let last = performance.now();
+  let worst = 0;
+  const tick = (): void => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  };
+  const timer = setInterval(tick, 5);
+  return {
+    stop() {
+      tick();
+      clearInterval(timer);
+      return Math.max(0, worst - 5);
+    },
   };
 }
 

@@ -45,4 +45,4 @@ export { expectCode } from './context.js';
 export { startPgProxy } from './proxy.js';
 export type { SuiteContext } from './context.js';
 export type { PgProxy, CommitFault } from './proxy.js';
-export { TestDatabases, recordStatements, prng, skipUnless, localPgCluster, PG_URL, REDIS_URL } from './helpers.js';
+export { TestDatabases, dropSchemas, recordStatements, prng, stallProbe, skipUnless, localPgCluster, PG_URL, REDIS_URL } from './helpers.js';
