@@ -298,7 +298,9 @@ export function orderByToSql(terms: readonly OrderTerm[], dialect: Dialect): str
   if (terms.length === 0) return '';
   const sql = terms.map((t) => {
     const collate = dialect === 'postgresql' && t.column.kind === 'text' ? ' COLLATE "C"' : '';
-    const nulls = dialect === 'postgresql' ? (t.desc ? ' NULLS LAST' : ' NULLS FIRST') : '';
+    // Only where NULLs can occur: on a NOT NULL column the clause changes nothing but keeps
+    // PostgreSQL from walking a plain index backwards for `DESC`.
+    const nulls = dialect === 'postgresql' && t.column.nullable ? (t.desc ? ' NULLS LAST' : ' NULLS FIRST') : '';
     return `${quoteIdent(t.column.name)}${collate} ${t.desc ? 'DESC' : 'ASC'}${nulls}`;
   });
   return ` ORDER BY ${sql.join(', ')}`;
