@@ -573,6 +573,7 @@ class BotDatabase implements Database {
   async transaction<T>(fn: (tx: Database) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     this.assertOpen();
     if (typeof fn !== 'function') throw BotDbError.badQuery('transaction() takes an async function (tx) => { ... }.');
+    if (typeof options !== 'object' || options === null) throw BotDbError.badQuery('transaction(fn, options) takes an options object like { ambient: false }, or none.');
     // Inside a session or another transaction, data API calls already share it.
     const parent = this.scope();
     if (parent) return fn(this.boundTo(parent));

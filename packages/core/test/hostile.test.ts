@@ -6,7 +6,7 @@
  */
 import { after, before, beforeEach, describe, it } from 'mocha';
 import { expect } from 'chai';
-import { BotDbError, ChatStreams, createDatabase, MaiZoneScheduleStatus, NapcatBanRecord, type BotDbPlugin, type Database, type Row } from '../src/index.js';
+import { BotDbError, ChatStreams, createDatabase, MaiZoneScheduleStatus, MODELS, NapcatBanRecord, type BotDbPlugin, type Database, type Row } from '../src/index.js';
 import { hostileCallTests, queryHookShapeTest } from './support/hostile-property.js';
 import { tempDir } from './support/sqlite.js';
 
@@ -130,6 +130,12 @@ describe('hostile input (SQLite)', function () {
     for (const [what, call] of calls) await expectCode(call, 'BOTDB_ERR_BAD_QUERY', what);
     expect(await snapshot(db)).to.deep.equal(before);
     expect(await db.get(ChatStreams, { limit: 2 ** 31 - 1 })).to.have.length(2);
+  });
+
+  it('transaction options must be an object; MODELS finds only models', async function () {
+    await expectCode(() => db.transaction(async () => 1, null as never), 'BOTDB_ERR_BAD_QUERY');
+    expect(MODELS['constructor' as keyof typeof MODELS]).to.equal(undefined);
+    expect(MODELS.ChatStreams).to.not.equal(undefined);
   });
 
   it('a plugin may read past the largest limit a caller may ask for (a cache keeping slack rows)', async function () {

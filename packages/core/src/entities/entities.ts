@@ -146,7 +146,8 @@ export const NapcatBanRecord = schemaOf<Rows.NapcatBanRecordRow>('NapcatBanRecor
 
 /** Every model by its Python class name (26, including the napcat plugin table). */
 export const MODELS: Readonly<Record<string, EntitySchema<any>>> = Object.freeze( // eslint-disable-line @typescript-eslint/no-explicit-any
-  Object.fromEntries(DEFS.map((d) => [d.name, d.schema])),
+  // No prototype: MODELS[name] with a user-given name finds only models ("constructor" is none).
+  Object.assign(Object.create(null) as Record<string, EntitySchema<any>>, Object.fromEntries(DEFS.map((d) => [d.name, d.schema]))), // eslint-disable-line @typescript-eslint/no-explicit-any
 );
 
 /** The row type of an entity. */
