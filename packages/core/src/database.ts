@@ -245,11 +245,7 @@ class BotDatabase implements Database {
   private fastResult(ctx: ReadContext, st: Statement, start: number | undefined, rows: unknown[][]): readonly Row[] | number {
     if (start !== undefined) this.reportQuery(st.sql, start, ctx.entity, false);
     if (ctx.kind === 'count') return Number(rows[0]?.[0] ?? 0);
-    let build = this.rowBuilders.get(ctx.entity);
-    if (build === undefined) {
-      build = rowBuilder(ctx.entity, this.config.dialect, this.config.timeZone);
-      this.rowBuilders.set(ctx.entity, build);
-    }
+    const build = this.builderOf(ctx.entity);
     const out: Row[] = new Array<Row>(rows.length);
     for (let i = 0; i < rows.length; i++) out[i] = build(rows[i]!);
     return out;
@@ -298,7 +294,7 @@ class BotDatabase implements Database {
       const rows = await this.run(runner, this.statements.count(ctx.entity, ctx.filter), ctx.entity);
       return Number(rows[0]?.n ?? 0);
     }
-    return this.decode(ctx.entity, await this.run(runner, this.statements.select(ctx.entity, ctx.filter, ctx.orderBy, ctx.limit), ctx.entity));
+    return await this.rowsOf(ctx.entity, runner, this.statements.select(ctx.entity, ctx.filter, ctx.orderBy, ctx.limit));
   }
 
   // ---- writes ------------------------------------------------------------------------------
@@ -350,7 +346,7 @@ class BotDatabase implements Database {
     const filter = this.requiredFilter(def, filters, 'update');
     const prepared = prepareUpdate(def, data);
     const res = await this.write({ db: this, entity: def, options, kind: 'update', filter, data: prepared }, async (tx, changes) => {
-      const before = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], undefined, true), def));
+      const before = await this.rowsOf(def, tx, this.statements.select(def, filter, [], undefined, true));
       await this.updateRows(tx, def, before, prepared, changes);
       return { count: before.length };
     });
@@ -397,7 +393,7 @@ class BotDatabase implements Database {
     if (column === undefined) {
       const counts: number[] = [];
       for (const u of updates) {
-        const before = this.decode(def, await this.run(tx, this.statements.select(def, u.filter, [], undefined, true), def));
+        const before = await this.rowsOf(def, tx, this.statements.select(def, u.filter, [], undefined, true));
         await this.updateRows(tx, def, before, u.data, changes);
         counts.push(before.length);
       }
@@ -405,7 +401,7 @@ class BotDatabase implements Database {
     }
     const keyOf = (v: unknown) => `${typeof v}:${String(v)}`;
     const filter = normalizeFilter(def, { [column]: { $in: updates.map((u) => u.filter[0]!.value) } });
-    const before = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], undefined, true), def));
+    const before = await this.rowsOf(def, tx, this.statements.select(def, filter, [], undefined, true));
     const byKey = new Map<string, Row[]>();
     for (const b of before) {
       const k = keyOf(b[column]);
@@ -429,7 +425,7 @@ class BotDatabase implements Database {
     const pk = def.primaryKey;
     const after = new Map<unknown, Row>();
     for (const items of shapes.values()) {
-      for (const st of this.statements.updateByColumnValues(def, column, items)) for (const r of this.decode(def, await this.run(tx, st, def))) after.set(r[pk], r);
+      for (const st of this.statements.updateByColumnValues(def, column, items)) for (const r of await this.rowsOf(def, tx, st)) after.set(r[pk], r);
     }
     for (const b of before) changes.push({ entity: def, kind: 'update', key: b[pk] as number, before: b, after: after.get(b[pk]) });
     return updates.map((u) => byKey.get(keyOf(u.filter[0]!.value))?.length ?? 0);
@@ -450,7 +446,7 @@ class BotDatabase implements Database {
     const def = resolveEntity(entity);
     const filter = this.requiredFilter(def, filters, 'delete');
     const res = await this.write({ db: this, entity: def, options, kind: 'delete', filter }, async (tx, changes) => {
-      const before = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], undefined, true), def));
+      const before = await this.rowsOf(def, tx, this.statements.select(def, filter, [], undefined, true));
       for (const st of this.statements.deleteByKeys(def, before.map((b) => b[def.primaryKey]))) await this.run(tx, st, def);
       for (const b of before) changes.push({ entity: def, kind: 'delete', key: b[def.primaryKey] as number, before: b });
       return { count: before.length };
@@ -482,7 +478,7 @@ class BotDatabase implements Database {
     const ctx: WriteContext = { db: this, entity: def, options, kind: 'save', keyField: keyField ?? '', keyValue, data: updateData ?? {} };
     const res = await this.write(ctx, async (tx, changes) => {
       if (keyed) {
-        const found = this.decode(def, await this.run(tx, this.statements.select(def, filter, [], 1, true), def));
+        const found = await this.rowsOf(def, tx, this.statements.select(def, filter, [], 1, true));
         if (found.length > 0) {
           if (!updateData) return { rows: found };
           return { rows: await this.updateRows(tx, def, found, updateData, changes) };
@@ -699,7 +695,7 @@ class BotDatabase implements Database {
     checkIncrements(def, before, data);
     const pk = def.primaryKey;
     const after: Row[] = [];
-    for (const st of this.statements.updateByKeys(def, before.map((r) => r[pk]), data)) after.push(...this.decode(def, await this.run(tx, st, def)));
+    for (const st of this.statements.updateByKeys(def, before.map((r) => r[pk]), data)) after.push(...(await this.rowsOf(def, tx, st)));
     const byKey = new Map(after.map((r) => [r[pk], r]));
     for (const b of before) changes.push({ entity: def, kind: 'update', key: b[pk] as number, before: b, after: byKey.get(b[pk]) });
     return before.map((b) => byKey.get(b[pk]) ?? b);
@@ -796,6 +792,37 @@ class BotDatabase implements Database {
     }
     if (observed) this.reportQuery(st.sql, start, entity, false);
     return Array.isArray(res) ? (res as Record<string, unknown>[]) : ((res as { rows?: Record<string, unknown>[] }).rows ?? []);
+  }
+
+  /**
+   * Runs a statement that returns rows of `def`'s columns in order (a SELECT, an UPDATE ...
+   * RETURNING) and gives them as rows: on the SQLite writer built from value arrays (fast
+   * objects, see row-builder.ts), elsewhere the driver's rows decoded.
+   */
+  private async rowsOf(def: EntityDef, runner: Runner, st: Statement): Promise<Row[]> {
+    if (!(runner instanceof SqliteWriter)) return this.decode(def, await this.run(runner, st, def));
+    const start = this.pipeline.hooks.query.taps.length > 0 ? performance.now() : undefined;
+    let values: unknown[][];
+    try {
+      values = runner.values(st.sql, st.params);
+    } catch (e) {
+      if (start !== undefined) this.reportQuery(st.sql, start, def, true);
+      throw BotDbError.fromDriver(st.sql, e);
+    }
+    if (start !== undefined) this.reportQuery(st.sql, start, def, false);
+    const build = this.builderOf(def);
+    const out: Row[] = new Array<Row>(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = build(values[i]!);
+    return out;
+  }
+
+  private builderOf(def: EntityDef): RowBuilder {
+    let build = this.rowBuilders.get(def);
+    if (build === undefined) {
+      build = rowBuilder(def, this.config.dialect, this.config.timeZone);
+      this.rowBuilders.set(def, build);
+    }
+    return build;
   }
 
   /**

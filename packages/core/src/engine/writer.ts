@@ -11,6 +11,7 @@ import { StatementCache } from './statement-cache.js';
 
 export class SqliteWriter {
   private readonly statements = new StatementCache<BetterSqlite3.Statement>();
+  private readonly rawStatements = new StatementCache<BetterSqlite3.Statement>();
 
   private constructor(
     private readonly conn: BetterSqlite3.Database,
@@ -82,6 +83,14 @@ export class SqliteWriter {
     return [];
   }
 
+  /**
+   * Runs one statement that returns rows of an entity's columns (a SELECT, an UPDATE ...
+   * RETURNING), each row as its array of values, as the reader does (see row-builder.ts).
+   */
+  values(sql: string, params: readonly unknown[]): unknown[][] {
+    return this.rawStatements.get(sql, (text) => this.conn.prepare(text).raw(true)).all(...params) as unknown[][];
+  }
+
   /** Runs one INSERT without RETURNING; the rowid of the inserted row. */
   insert(sql: string, params: readonly unknown[]): number {
     const st = this.statements.get(sql, (text) => this.conn.prepare(text));
@@ -90,6 +99,7 @@ export class SqliteWriter {
 
   close(): void {
     this.statements.clear();
+    this.rawStatements.clear();
     if (this.conn.open) this.conn.close();
   }
 }
