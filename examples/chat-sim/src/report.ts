@@ -75,7 +75,7 @@ export function summary(r: SimReport): string {
   const answered = Object.values(r.answeredBy).reduce((a, b) => a + b, 0);
   out.push(`  statements per turn  ${r.drive.turns ? (r.statements.total / r.drive.turns).toFixed(2) : 'n/a'}  (${fmtInt(r.statements.total)} SQL statements${r.statements.failed ? `, ${r.statements.failed} failed` : ''}; transaction BEGIN/COMMIT not counted)`);
   out.push(`  reads answered by    ${answered ? Object.entries(r.answeredBy).map(([k, v]) => `${k} ${fmtPct(v / answered)}`).join(', ') : 'n/a'}`);
-  out.push(`  hit rate             ${r.hitRate === undefined ? naReason(r, 'cache') : fmtPct(r.hitRate)}  (all reads; the recent-messages read changes every turn)`);
+  out.push(`  hit rate             ${r.hitRate === undefined ? naReason(r, 'cache') : fmtPct(r.hitRate)}  (all reads; the recent messages are kept up to date in the cache as each turn inserts one)`);
   if (r.lookupHitRate) out.push(`  lookup hit rate      ${fmtPct(r.lookupHitRate.all)} of stream/person/emoji lookups, ${fmtPct(r.lookupHitRate.warm)} after warm-up`);
   out.push(`  batching rate        ${r.batchingRate === undefined ? naReason(r, 'batch') : fmtPct(r.batchingRate)}`);
   out.push(`  close (drain)        ${fmtMs(r.closeMs)} ms`);

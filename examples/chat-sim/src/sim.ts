@@ -60,7 +60,7 @@ export interface SimReport {
   readonly errorSamples: readonly string[];
 }
 
-/** The entities a turn looks up by key (its other read, the recent messages, changes every turn). */
+/** The entities a turn looks up by key (its other read, the recent messages, is a list the cache keeps up to date). */
 const LOOKUP_ENTITIES = new Set(['ChatStreams', 'PersonInfo', 'Emoji']);
 
 /** Hooks for the caller: progress lines and notices. */
