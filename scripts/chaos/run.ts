@@ -13,6 +13,7 @@
  */
 import { commitReply } from './scenarios/commit-reply.js';
 import { diskFull } from './scenarios/disk-full.js';
+import { fuzz } from './scenarios/fuzz.js';
 import { kill } from './scenarios/kill.js';
 import { memory } from './scenarios/memory.js';
 import { pgRestart } from './scenarios/pg-restart.js';
@@ -28,6 +29,7 @@ const SCENARIOS: readonly (readonly [string, Scenario])[] = [
   ['lock', sqliteLock],
   ['disk-full', diskFull],
   ['memory', memory],
+  ['fuzz', fuzz],
 ];
 
 const args = process.argv.slice(2);
