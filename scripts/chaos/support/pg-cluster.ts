@@ -3,9 +3,9 @@
  * port, never the machine's cluster, which other programs use. Needs the server binaries
  * (initdb, pg_ctl) and, as root, the `postgres` user to run them as.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './ports.js';
@@ -20,7 +20,17 @@ export interface PgCluster {
   destroy(): Promise<void>;
 }
 
+/**
+ * The server binaries' folder: `pg_config --bindir` where it names one with `pg_ctl`, else the
+ * newest version in Debian's layout (`/usr/lib/postgresql/<version>/bin`, which is not on PATH).
+ */
 function binDir(): string | undefined {
+  try {
+    const dir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (existsSync(join(dir, 'pg_ctl'))) return dir;
+  } catch {
+    // No pg_config: look in Debian's layout.
+  }
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
@@ -41,7 +51,7 @@ export async function startPgCluster(): Promise<PgCluster | string> {
       return 'running as root and there is no postgres user to run the server as';
     }
   }
-  const dir = mkdtempSync('/tmp/botdb-chaos-pg-');
+  const dir = mkdtempSync(join(tmpdir(), 'botdb-chaos-pg-'));
   if (uid !== undefined) chownSync(dir, uid, uid);
   const asOwner = (cmd: string, args: string[]) => (root ? run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : run(join(bin, cmd), args));
   const data = join(dir, 'data');
