@@ -78,9 +78,9 @@ export function estimateBytes(value: readonly Row[] | number): number {
 }
 
 /**
- * Everything an entry holds, for the LRU's byte bound: its key (twice: the LRU's map and the
- * entity index), its filter's values, its index keys and its rows; a list as if it held all
- * the rows it may hold.
+ * Everything an entry holds, for the LRU's byte bound: its key (which spells out the filter's
+ * values; held twice, by the LRU's map and the entity index), its index keys and its rows; a
+ * list as if it held all the rows it may hold.
  */
 export function entryBytes(entry: Entry): number {
   let bytes = 256 + entry.key.length * 4;

@@ -44,7 +44,10 @@ export interface CachePluginOptions {
   /**
    * Rows an ordered read with a limit keeps beyond it: the cache keeps such a read's answer up
    * to date through commits, and a delete inside the window takes the next row from these
-   * instead of forcing a refill. 0 reads exactly the limit. @default 4
+   * instead of forcing a refill. 0 reads exactly the limit. Each slack row is read on every
+   * miss of such a read (4 rows made a last-20 miss 1.33x a plain read instead of 1.12x), and a
+   * chat's new messages sort first and need none: raise it for bots that delete or move rows
+   * inside cached windows. @default 0
    */
   listSlack?: number;
 }

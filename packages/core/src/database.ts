@@ -244,11 +244,7 @@ class BotDatabase implements Database {
 
   private fastResult(ctx: ReadContext, st: Statement, start: number | undefined, rows: unknown[][]): readonly Row[] | number {
     if (start !== undefined) this.reportQuery(st.sql, start, ctx.entity, false);
-    if (ctx.kind === 'count') return Number(rows[0]?.[0] ?? 0);
-    const build = this.builderOf(ctx.entity);
-    const out: Row[] = new Array<Row>(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = build(rows[i]!);
-    return out;
+    return ctx.kind === 'count' ? Number(rows[0]?.[0] ?? 0) : this.buildRows(ctx.entity, rows);
   }
 
   private fastFailure(ctx: ReadContext, st: Statement, start: number | undefined, error: unknown): BotDbError {
@@ -677,17 +673,21 @@ class BotDatabase implements Database {
 
   /** One single-row INSERT on the SQLite writer; the new row's key. */
   private runInsert(writer: SqliteWriter, st: Statement & { readonly row: Row }, def: EntityDef): number {
-    const observed = this.pipeline.hooks.query.taps.length > 0;
-    const start = observed ? performance.now() : 0;
-    let key: number;
+    return this.observed(st, def, () => writer.insert(st.sql, st.params));
+  }
+
+  /** Runs a synchronous statement call: reported to the `query` hook, its failure coded. */
+  private observed<T>(st: Statement, def: EntityDef, call: () => T): T {
+    const start = this.pipeline.hooks.query.taps.length > 0 ? performance.now() : undefined;
+    let result: T;
     try {
-      key = writer.insert(st.sql, st.params);
+      result = call();
     } catch (e) {
-      if (observed) this.reportQuery(st.sql, start, def, true);
+      if (start !== undefined) this.reportQuery(st.sql, start, def, true);
       throw BotDbError.fromDriver(st.sql, e);
     }
-    if (observed) this.reportQuery(st.sql, start, def, false);
-    return key;
+    if (start !== undefined) this.reportQuery(st.sql, start, def, false);
+    return result;
   }
 
   private async updateRows(tx: Runner, def: EntityDef, before: readonly Row[], data: Row, changes: RowChange[]): Promise<Row[]> {
@@ -801,28 +801,19 @@ class BotDatabase implements Database {
    */
   private async rowsOf(def: EntityDef, runner: Runner, st: Statement): Promise<Row[]> {
     if (!(runner instanceof SqliteWriter)) return this.decode(def, await this.run(runner, st, def));
-    const start = this.pipeline.hooks.query.taps.length > 0 ? performance.now() : undefined;
-    let values: unknown[][];
-    try {
-      values = runner.values(st.sql, st.params);
-    } catch (e) {
-      if (start !== undefined) this.reportQuery(st.sql, start, def, true);
-      throw BotDbError.fromDriver(st.sql, e);
-    }
-    if (start !== undefined) this.reportQuery(st.sql, start, def, false);
-    const build = this.builderOf(def);
-    const out: Row[] = new Array<Row>(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = build(values[i]!);
-    return out;
+    return this.buildRows(def, this.observed(st, def, () => runner.values(st.sql, st.params)));
   }
 
-  private builderOf(def: EntityDef): RowBuilder {
+  /** Rows from value arrays in `def.columnNames` order, with the entity's generated builder. */
+  private buildRows(def: EntityDef, values: readonly unknown[][]): Row[] {
     let build = this.rowBuilders.get(def);
     if (build === undefined) {
       build = rowBuilder(def, this.config.dialect, this.config.timeZone);
       this.rowBuilders.set(def, build);
     }
-    return build;
+    const out: Row[] = new Array<Row>(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = build(values[i]!);
+    return out;
   }
 
   /**

@@ -78,6 +78,11 @@ export const memory: Scenario = {
       o.notes.push(`curve (s: heap MB / cache MB / log entries): ${samples.map((x) => `${x.s}: ${x.heapMb.toFixed(0)}/${x.cacheMb.toFixed(1)}/${x.log}`).join(', ')}`);
       o.checks.push({ name: 'cache bytes within maxBytes', ok: worstCache <= MAX_BYTES, detail: `max ${(worstCache / 2 ** 20).toFixed(1)} MB (limit ${MAX_BYTES / 2 ** 20} MB)` });
       o.checks.push({ name: 'fill-race log within its cap', ok: worstLog <= 2 * LOG_CAP, detail: `max ${worstLog} (cap ${LOG_CAP} per entity, 2 entities written)` });
+      // Forgetting by time keeps the log level under steady traffic: it must not keep growing
+      // (a log whose prune never ran grew in step with the run, far below the count cap).
+      const early = samples[Math.max(1, Math.floor(samples.length / 4))]?.log ?? 0;
+      const last = samples[samples.length - 1]?.log ?? 0;
+      o.checks.push({ name: 'fill-race log levels off', ok: last <= 2 * early + 200, detail: `${early} entries at a quarter of the run, ${last} at the end (limit ${2 * early + 200})` });
       // The heap may hold the cache, the log, driver and JIT state; it must not grow with the run.
       const limit = heap0 + 4 * MAX_BYTES + 96 * 2 ** 20;
       const half = samples[Math.floor(samples.length / 2)]?.heapMb ?? 0;
