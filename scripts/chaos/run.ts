@@ -68,7 +68,6 @@ for (const [key, scenario] of SCENARIOS) {
   for (const n of o.notes) console.log(`   ${n}`);
   for (const c of o.checks) console.log(`   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   const broken = o.checks.some((c) => !c.ok);
-  if (broken && scenario.dependsOn !== undefined) console.log(`   (depends on ${scenario.dependsOn})`);
   console.log(
     `   rounds ${o.rounds}, acknowledged ${o.acked}, lost ${o.lost}, duplicates ${o.duplicates}, stale reads ${fmt(o.staleReads)}, ` +
       `worst stall ${o.stallMs === undefined ? '-' : `${fmt(o.stallMs, 1)} ms`}, ${seconds.toFixed(1)} s\n`,
@@ -87,5 +86,4 @@ for (const r of rows) {
 }
 const broken = rows.filter((r) => r.broken);
 console.log(`\n${rows.length} scenarios, ${broken.length} broken, ${rows.filter((r) => r.outcome.skipped !== undefined).length} skipped, ${((performance.now() - began) / 1000).toFixed(0)} s`);
-for (const r of broken) if (r.scenario.dependsOn !== undefined) console.log(`  ${r.key}: depends on ${r.scenario.dependsOn}`);
 process.exit(broken.length > 0 ? 1 : 0);

@@ -34,8 +34,6 @@ export interface Outcome {
 
 export interface Scenario {
   readonly name: string;
-  /** Set when a guarantee this scenario checks depends on a fix not merged yet (the branch). */
-  readonly dependsOn?: string;
   run(mode: Mode): Promise<Outcome>;
 }
 

@@ -12,7 +12,6 @@ import { startTraffic, storedIds } from '../support/traffic.js';
 
 export const commitReply: Scenario = {
   name: 'COMMIT reply dropped by a TCP proxy (PostgreSQL)',
-  dependsOn: 'rel-commit (double-commit fix)',
   async run(mode: Mode): Promise<Outcome> {
     const pg = process.env.BOTDB_PG_URL || undefined;
     if (pg === undefined) return { ...outcome(), skipped: 'set BOTDB_PG_URL' };

@@ -10,7 +10,6 @@ import { startTraffic, storedIds } from '../support/traffic.js';
 
 export const pgRestart: Scenario = {
   name: 'PostgreSQL restart -m fast / -m immediate under batch traffic',
-  dependsOn: 'rel-commit (a COMMIT whose reply the restart cut is retried: duplicates)',
   async run(mode: Mode): Promise<Outcome> {
     const cluster = await startPgCluster();
     if (typeof cluster === 'string') return { ...outcome(), skipped: cluster };

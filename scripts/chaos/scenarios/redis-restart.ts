@@ -80,7 +80,6 @@ function isStale(r: PeerReply, latest: number): boolean {
 
 export const redisRestart: Scenario = {
   name: 'Redis stopped and restarted under cache L2 + bus (two processes)',
-  dependsOn: 'rel-redis (bus outage: slow writes, stale reads after reconnect)',
   async run(mode: Mode): Promise<Outcome> {
     const redis = await startRedis();
     if (typeof redis === 'string') return { ...outcome(), skipped: redis };
