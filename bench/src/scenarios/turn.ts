@@ -12,7 +12,6 @@ import {
   READ_OPS,
   TrafficDriver,
   batchingRate,
-  cacheHitRate,
   chatTurn,
   closeTurnDatabase,
   emptyWriteCounts,
@@ -84,7 +83,6 @@ function botdbImpl(ctx: BenchContext, id: string, label: string, plugins: readon
             // Reads answered without the database, over every read of the turn (stream, person,
             // recent messages, emoji), counted by who answered each one.
             hitRate: plugins.includes('cache') && reads > 0 ? (reads - (since.db ?? 0)) / reads : null,
-            cacheHitRate: cacheHitRate(db) ?? null,
           batchingRate: batchingRate(db) ?? null,
             pluginStats: Object.fromEntries(plugins.map((p) => [p, pluginStats(db, p) ?? null])),
           };
